@@ -1,0 +1,129 @@
+"""The one interface every unlearning method implements.
+
+Options go in the constructor, data in the call (scikit-learn style)::
+
+    result = D2DGN(epochs=50).unlearn(model, data, request)
+    result.model        # a new model; the original is never modified
+    result.seconds, result.peak_mem_mb, result.epochs
+
+Subclasses implement ``_unlearn(model, data, request, device) -> (new_model, epochs, extra)``;
+the base class clones nothing itself (each method decides what to copy) but checks that the
+original model was left untouched, and measures time and memory.
+"""
+from __future__ import annotations
+
+import copy
+import inspect
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from .profiling import RunMonitor, resolve_device
+
+
+def clone_model(model: nn.Module, device: torch.device | str | None = None) -> nn.Module:
+    """A deep copy of ``model`` (optionally moved to ``device``), with gradients enabled."""
+    new = copy.deepcopy(model)
+    if device is not None:
+        new = new.to(device)
+    for p in new.parameters():
+        p.requires_grad_(True)
+    return new
+
+
+def _state_snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+
+def parameters_changed(a: nn.Module | dict, b: nn.Module | dict, atol: float = 0.0) -> bool:
+    """True when any shared parameter/buffer differs (or the key sets differ)."""
+    sa = a.state_dict() if isinstance(a, nn.Module) else a
+    sb = b.state_dict() if isinstance(b, nn.Module) else b
+    if set(sa) != set(sb):
+        return True
+    for k in sa:
+        x, y = sa[k].detach().cpu(), sb[k].detach().cpu()
+        if x.shape != y.shape:
+            return True
+        if x.is_floating_point():
+            if not torch.allclose(x.float(), y.float(), atol=atol, rtol=0.0):
+                return True
+        elif not torch.equal(x, y):
+            return True
+    return False
+
+
+@dataclass
+class UnlearnResult:
+    """What an unlearner returns: the new model and the run's statistics."""
+
+    method: str
+    model: nn.Module
+    seconds: float
+    peak_mem_mb: float
+    epochs: int
+    device: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        extra = ", ".join(f"{k}={v}" for k, v in self.extra.items() if not isinstance(v, (torch.Tensor, nn.Module)))
+        return (f"UnlearnResult(method={self.method}, seconds={self.seconds:.2f}, "
+                f"peak_mem_mb={self.peak_mem_mb:.1f}, epochs={self.epochs}, device={self.device}"
+                + (f", {extra}" if extra else "") + ")")
+
+
+class Unlearner:
+    """Base class: options in ``__init__``, ``unlearn(model, data, request)`` does the work.
+
+    Subclasses set ``name`` and ``changes_parameters`` (False only for methods that by design
+    keep the original weights, e.g. UtU) and implement ``_unlearn``.
+    """
+
+    name: str = "unlearner"
+    #: whether a successful run must produce weights different from the original's
+    changes_parameters: bool = True
+
+    def __init__(self, device: str | torch.device | None = "cpu", seed: int = 0, verbose: bool = False):
+        self.device = resolve_device(device)
+        self.seed = seed
+        self.verbose = verbose
+
+    # -- scikit-learn-like niceties ---------------------------------------------------------
+    def get_params(self) -> dict[str, Any]:
+        params = {}
+        for cls in type(self).__mro__:
+            if "__init__" not in cls.__dict__:
+                continue
+            for name in inspect.signature(cls.__init__).parameters:
+                if name not in ("self", "args", "kwargs") and hasattr(self, name):
+                    params.setdefault(name, getattr(self, name))
+        return params
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+    def __eq__(self, other) -> bool:
+        return type(self) is type(other) and self.get_params() == other.get_params()
+
+    # -- the call -----------------------------------------------------------------------------
+    def unlearn(self, model: nn.Module, data: Any, request: Any) -> UnlearnResult:
+        """Forget ``request`` from ``model`` trained on ``data``; returns a new model + stats."""
+        before = _state_snapshot(model)
+        torch.manual_seed(self.seed)
+        with RunMonitor(self.device) as mon:
+            new_model, epochs, extra = self._unlearn(model, data, request)
+        if new_model is model:
+            raise RuntimeError(f"{self.name}: returned the original model object instead of a new one")
+        if parameters_changed(before, model):
+            raise RuntimeError(f"{self.name}: modified the original model in place")
+        if self.changes_parameters and not parameters_changed(model, new_model):
+            raise RuntimeError(f"{self.name}: unlearning left the parameters unchanged")
+        new_model.eval()
+        return UnlearnResult(self.name, new_model, mon.seconds, mon.peak_mem_mb, int(epochs),
+                             str(self.device), dict(extra or {}))
+
+    def _unlearn(self, model: nn.Module, data: Any, request: Any):  # pragma: no cover - abstract
+        raise NotImplementedError

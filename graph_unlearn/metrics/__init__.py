@@ -1,0 +1,14 @@
+"""The shared metrics core: plain functions over tensors, grouped by family, reused by every
+task (graphs, recommenders, vision/text/regression)."""
+from .classification import auroc, auprc, accuracy
+from .divergence import kl_divergence, js_divergence, bernoulli_probs
+from .forgetting import forget_auroc
+from .membership import membership_attack_auc
+from .report import compare_to_reference, format_report, aggregate_seeds
+
+__all__ = [
+    "auroc", "auprc", "accuracy",
+    "kl_divergence", "js_divergence", "bernoulli_probs",
+    "forget_auroc", "membership_attack_auc",
+    "compare_to_reference", "format_report", "aggregate_seeds",
+]

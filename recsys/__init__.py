@@ -1,0 +1,1 @@
+"""Multimodal recommender unlearning (see the recommender issue)."""
