@@ -16,6 +16,8 @@ from typing import Callable, Iterable
 
 import torch
 
+from .optim import optimise
+
 
 def reversed_loss(loss_fn: Callable[..., torch.Tensor], mode: str = "negate") -> Callable[..., torch.Tensor]:
     """The reverse of a pairwise/binary loss ``loss_fn(pos, neg)``.
@@ -43,26 +45,12 @@ def retain_forget_steps(params: Iterable[torch.nn.Parameter],
     ``losses(step)`` returns ``(L_retain, L_forget_reversed)`` computed on the current model
     (the caller builds batches and applies the reversal). Returns the per-step loss history.
     """
-    params = [p for p in params if p.requires_grad]
-    if not params:
-        raise ValueError("retain_forget_steps: no trainable parameters")
-    opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
-    history = []
-    for step in range(steps):
-        opt.zero_grad(set_to_none=True)
+    def objective(step: int):
         l_retain, l_forget = losses(step)
         loss = retain_weight * l_retain + forget_weight * l_forget
         if regulariser is not None:
             loss = loss + regulariser()
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"loss became {float(loss)} at step {step}; lower the learning rate")
-        loss.backward()
-        if max_grad_norm is not None:
-            torch.nn.utils.clip_grad_norm_(params, max_grad_norm)
-        opt.step()
-        rec = {"step": step, "loss": float(loss.detach()), "retain": float(l_retain.detach()),
-               "forget": float(l_forget.detach())}
-        history.append(rec)
-        if progress is not None:
-            progress(step, rec)
-    return history
+        return loss, {"retain": float(l_retain.detach()), "forget": float(l_forget.detach())}
+
+    return optimise(params, objective, steps=steps, lr=lr, weight_decay=weight_decay,
+                    progress=progress, max_grad_norm=max_grad_norm)

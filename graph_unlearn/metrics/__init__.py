@@ -12,3 +12,7 @@ __all__ = [
     "forget_auroc", "membership_attack_auc",
     "compare_to_reference", "format_report", "aggregate_seeds",
 ]
+from .ranking import (topk_hits, recall_at_k, ndcg_at_k, precision_at_k, ranking_metrics,  # noqa: E402
+                      mean_over_users)
+
+__all__ += ["topk_hits", "recall_at_k", "ndcg_at_k", "precision_at_k", "ranking_metrics", "mean_over_users"]

@@ -1,0 +1,120 @@
+"""End-to-end edge-unlearning comparison: train the original, unlearn with every method,
+evaluate each against the retrain reference. Shared by the CLI and the benchmarks."""
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from pathlib import Path
+from typing import Iterable
+
+import torch
+from tqdm.auto import tqdm
+
+from .core.profiling import RunMonitor, resolve_device
+from .data.registry import load_dataset
+from .methods import get_method
+from .metrics.report import aggregate_seeds
+from .models.gnn import GNN
+from .models.training import TrainConfig, load_checkpoint, save_checkpoint, train_link_predictor
+from .requests.edge import EdgeDeletion
+from .tasks.link_prediction import evaluate_link_unlearning, sample_forget_edges, split_edges
+
+#: the columns of the printed table
+TABLE_METRICS = ("test_auroc", "forget_auroc", "mia_auc")
+REFERENCE = "retrain"
+QUICK_TRAIN = TrainConfig(epochs=60, eval_every=5, patience=4)
+QUICK_OPTIONS = {"gnndelete": {"epochs": 20}, "neggrad_plus": {"steps": 20}}
+
+
+def train_original(split, conv: str, seed: int, config: TrainConfig, device, checkpoint: Path | None = None,
+                   progress: bool = False) -> tuple[GNN, dict]:
+    """Train (or load from ``checkpoint``) the original link predictor for one seed."""
+    if checkpoint is not None and checkpoint.exists():
+        return load_checkpoint(checkpoint, map_location=device), {"epochs": 0, "loaded": str(checkpoint)}
+    torch.manual_seed(seed)
+    model = GNN(conv, split.num_features, num_nodes=split.num_nodes).to(device)
+    with RunMonitor(device) as mon:
+        info = train_link_predictor(model, split.x, split.graph(), split.train_pos, split.val_pos, split.val_neg,
+                                    TrainConfig(**{**config.__dict__, "seed": seed}), progress=progress,
+                                    desc=f"original seed {seed}")
+    info["seconds"] = mon.seconds
+    if checkpoint is not None:
+        checkpoint.parent.mkdir(parents=True, exist_ok=True)
+        save_checkpoint(model, checkpoint, seed=seed)
+    return model, info
+
+
+def run_edge_experiment(dataset: str, conv: str = "gcn", fraction: float = 0.05, setting: str = "out",
+                        methods: Iterable[str] = ("retrain", "utu", "d2dgn"), seeds: Iterable[int] = (0,),
+                        quick: bool = False, device: str | None = "cpu", root: str | None = None,
+                        method_options: dict | None = None, train_config: TrainConfig | None = None,
+                        checkpoint_dir: str | None = None, progress: bool = True) -> dict:
+    """Run the comparison and return the report dictionary (means over seeds, ``*_std``).
+
+    ``retrain`` is always run (it is the reference of every gap) even when not listed.
+    """
+    device = resolve_device(device)
+    methods = [m.strip().lower() for m in methods if m.strip()]
+    if not methods:
+        raise ValueError("no methods given")
+    for m in methods:
+        get_method(m)  # fail early on an unknown name
+    if REFERENCE not in methods:
+        methods = [REFERENCE] + methods
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("no seeds given")
+    config = train_config or (QUICK_TRAIN if quick else TrainConfig())
+    options = {k: dict(v) for k, v in (QUICK_OPTIONS if quick else {}).items()}
+    for k, v in (method_options or {}).items():
+        options.setdefault(k, {}).update(v)
+    data = load_dataset(dataset, root=root)
+    per_method: dict[str, list[dict]] = {m: [] for m in methods}
+    originals, notes = [], []
+    bar = tqdm(total=len(seeds) * (len(methods) + 1), desc=f"{dataset}/{conv}", disable=not progress,
+               file=sys.stderr)
+    with RunMonitor(device) as whole:
+        for seed in seeds:
+            split = split_edges(data, seed=seed).to(device)
+            ckpt = Path(checkpoint_dir) / f"{dataset}-{conv}-seed{seed}.pt" if checkpoint_dir else None
+            bar.set_postfix_str(f"seed {seed}: original")
+            original, info = train_original(split, conv, seed, config, device, ckpt, progress=False)
+            originals.append(info)
+            bar.update(1)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                forget = sample_forget_edges(split, fraction, setting, seed=seed)
+            notes += [str(w.message) for w in caught]
+            request = EdgeDeletion(forget)
+            problem = request.apply(split)
+            results, reference = {}, None
+            for name in methods:
+                bar.set_postfix_str(f"seed {seed}: {name}")
+                opts = {"device": device, "seed": seed, **options.get(name, {})}
+                if name == REFERENCE:
+                    opts.setdefault("config", config)
+                result = get_method(name, **opts).unlearn(original, split, request)
+                if name == REFERENCE:
+                    reference = result.model
+                results[name] = result
+                bar.update(1)
+            for name, result in results.items():
+                row = evaluate_link_unlearning(result.model, problem, reference, seed=seed)
+                row.update(seconds=result.seconds, peak_mem_mb=result.peak_mem_mb, epochs=result.epochs)
+                per_method[name].append(row)
+    bar.close()
+    report = {
+        "dataset": dataset, "model": conv, "fraction": fraction, "setting": setting, "seeds": seeds,
+        "device": str(device), "quick": quick, "num_forget_edges": int(forget.size(1)),
+        "setting_fraction": float(getattr(forget, "setting_fraction", 1.0)),
+        "train_config": config.__dict__, "method_options": options,
+        "original": aggregate_seeds([{k: v for k, v in o.items() if isinstance(v, (int, float))} for o in originals]),
+        "methods": {name: aggregate_seeds(rows) for name, rows in per_method.items()},
+        "process_peak_mem_mb": whole.process_peak_mb, "total_seconds": whole.seconds,
+        "notes": sorted(set(notes)),
+    }
+    ref_seconds = report["methods"][REFERENCE]["seconds"]
+    for row in report["methods"].values():
+        row["speedup_vs_retrain"] = ref_seconds / row["seconds"] if row["seconds"] > 0 else float("inf")
+    return report

@@ -1,0 +1,38 @@
+r"""Descent-to-Delete (Neel et al., 2021): from :math:`\theta_o`, a few gradient steps on the
+retained data, then Gaussian noise :math:`\theta \leftarrow \theta + \mathcal{N}(0, \sigma^2 I)`
+that masks what the steps could not remove."""
+from __future__ import annotations
+
+import torch
+
+from ..core.retain_forget import retain_forget_steps
+from ..core.unlearner import clone_model
+from .base import GraphUnlearner, retained_edge_loss
+
+
+class DescentToDelete(GraphUnlearner):
+    """Args: ``steps`` on :math:`D_r` (default 20), ``lr`` (1e-3), ``noise_std`` :math:`\\sigma`
+    (default 1e-3, absolute), ``batch_size`` of retained edges per step (``None`` = all)."""
+
+    name = "descent_to_delete"
+
+    def __init__(self, steps: int = 20, lr: float = 1e-3, noise_std: float = 1e-3, batch_size: int | None = None,
+                 **kw):
+        super().__init__(**kw)
+        self.steps, self.lr, self.noise_std, self.batch_size = steps, lr, noise_std, batch_size
+
+    def _unlearn(self, model, data, request):
+        problem = self.problem(data, request)
+        student = clone_model(model, self.device).train()
+        gen = self.generator()
+
+        def losses(step):
+            z = student(problem.x, problem.graph)
+            return retained_edge_loss(student, z, problem, gen, self.batch_size), z.new_zeros(())
+
+        retain_forget_steps(student.parameters(), losses, steps=self.steps, retain_weight=1.0, forget_weight=0.0,
+                            lr=self.lr, progress=self.progress(self.steps))
+        with torch.no_grad():
+            for p in student.parameters():
+                p.add_(torch.randn(p.shape, generator=gen).to(p.device) * self.noise_std)
+        return student, self.steps, {}

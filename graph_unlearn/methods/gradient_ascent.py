@@ -1,0 +1,30 @@
+r"""Gradient ascent: increase the link loss of the deleted edges,
+:math:`\theta \leftarrow \theta + \eta\nabla_\theta \mathcal{L}_{BCE}(D_f)`, on the retained graph.
+Unbounded, so it runs a small fixed number of steps (it cannot use the forget set to stop)."""
+from __future__ import annotations
+
+from ..core.retain_forget import retain_forget_steps
+from ..core.unlearner import clone_model
+from .base import GraphUnlearner, forget_edge_loss
+
+
+class GradientAscent(GraphUnlearner):
+    """Args: ``steps`` (default 10), ``lr`` (default 1e-3)."""
+
+    name = "gradient_ascent"
+
+    def __init__(self, steps: int = 10, lr: float = 1e-3, **kw):
+        super().__init__(**kw)
+        self.steps, self.lr = steps, lr
+
+    def _unlearn(self, model, data, request):
+        problem = self.problem(data, request)
+        student = clone_model(model, self.device).train()
+
+        def losses(step):
+            z = student(problem.x, problem.graph)
+            return z.new_zeros(()), -forget_edge_loss(student, z, problem)
+
+        retain_forget_steps(student.parameters(), losses, steps=self.steps, retain_weight=0.0, forget_weight=1.0,
+                            lr=self.lr, progress=self.progress(self.steps))
+        return student, self.steps, {}

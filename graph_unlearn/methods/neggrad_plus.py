@@ -1,0 +1,38 @@
+r"""NegGrad+: descend on the retained edges, ascend on the deleted ones,
+
+.. math:: \mathcal{L} = \alpha\,\mathcal{L}_{BCE}(D_r) - (1-\alpha)\,\mathcal{L}_{BCE}(D_f),
+
+through the shared loop :func:`graph_unlearn.core.retain_forget_steps` (the same one MMRecUn
+runs with a swapped instead of negated forget loss)."""
+from __future__ import annotations
+
+from ..core.retain_forget import retain_forget_steps
+from ..core.unlearner import clone_model
+from .base import GraphUnlearner, forget_edge_loss, retained_edge_loss
+
+
+class NegGradPlus(GraphUnlearner):
+    """Args: ``alpha`` (retain weight, default 0.5), ``steps`` (default 50), ``lr`` (1e-3),
+    ``batch_size`` of retained edges per step (default ``None`` = all)."""
+
+    name = "neggrad_plus"
+
+    def __init__(self, alpha: float = 0.5, steps: int = 50, lr: float = 1e-3, batch_size: int | None = None, **kw):
+        super().__init__(**kw)
+        if not 0 <= alpha <= 1:
+            raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
+        self.alpha, self.steps, self.lr, self.batch_size = alpha, steps, lr, batch_size
+
+    def _unlearn(self, model, data, request):
+        problem = self.problem(data, request)
+        student = clone_model(model, self.device).train()
+        gen = self.generator()
+
+        def losses(step):
+            z = student(problem.x, problem.graph)
+            return (retained_edge_loss(student, z, problem, gen, self.batch_size),
+                    -forget_edge_loss(student, z, problem))
+
+        retain_forget_steps(student.parameters(), losses, steps=self.steps, retain_weight=self.alpha,
+                            forget_weight=1 - self.alpha, lr=self.lr, progress=self.progress(self.steps))
+        return student, self.steps, {}

@@ -1,0 +1,109 @@
+"""Edge deletion: forget a set of undirected edges of the training graph."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from ..data.graph import Graph, edge_keys, edge_membership, k_hop_nodes
+from .base import DeletionRequest, as_index_tensor
+
+
+@dataclass
+class EdgeUnlearningProblem:
+    """What an edge-deletion request means for a link-prediction split.
+
+    Attributes:
+        split: the original :class:`~graph_unlearn.tasks.LinkSplit`.
+        forget: deleted edges ``[2, k]`` (u < v), the forget set :math:`D_f`.
+        retain: retained training edges ``[2, E - k]`` (u < v), :math:`D_r`.
+        graph: the retained training graph (deleted edges removed in both directions).
+        hop_masks: boolean node masks ``[0-hop, 1-hop, 2-hop]`` around the endpoints of
+            :math:`D_f`, computed on the undirected *original* training graph.
+    """
+
+    split: Any
+    forget: torch.Tensor
+    retain: torch.Tensor
+    graph: Graph
+    hop_masks: list[torch.Tensor]
+
+    @property
+    def x(self):
+        return self.split.x
+
+    @property
+    def num_nodes(self) -> int:
+        return self.split.num_nodes
+
+    def to(self, device) -> "EdgeUnlearningProblem":
+        return EdgeUnlearningProblem(self.split.to(device), self.forget.to(device), self.retain.to(device),
+                                     self.graph.to(device), [m.to(device) for m in self.hop_masks])
+
+
+class EdgeDeletion(DeletionRequest):
+    """Request to forget undirected training edges.
+
+    Args:
+        edges: a ``[2, k]`` integer tensor/array or a list of ``(u, v)`` pairs. ``(u, v)`` and
+            ``(v, u)`` name the same edge.
+
+    Applying it to a split (``request.apply(split)``) checks every edge against the training
+    graph and returns an :class:`EdgeUnlearningProblem` with the retained graph and masks.
+    """
+
+    kind = "edges"
+
+    def __init__(self, edges: Any):
+        t = as_index_tensor(edges, "EdgeDeletion", "edges")
+        if t.dim() == 2 and t.size(0) != 2 and t.size(1) == 2:
+            t = t.t()  # a list of (u, v) pairs
+        if t.dim() != 2 or t.size(0) != 2:
+            raise ValueError(f"EdgeDeletion: edges must be a [2, k] tensor or a list of (u, v) pairs, "
+                             f"got shape {tuple(t.shape)}")
+        if t.size(1) == 0:
+            raise ValueError("EdgeDeletion: the request is empty (no edges to delete)")
+        if (t < 0).any():
+            raise ValueError(f"EdgeDeletion: negative node id {int(t.min())}")
+        if (t[0] == t[1]).any():
+            i = int((t[0] == t[1]).nonzero()[0])
+            raise ValueError(f"EdgeDeletion: self-loop ({int(t[0, i])}, {int(t[1, i])}) is not an edge of the graph")
+        n = int(t.max()) + 1
+        keys = edge_keys(t, n)
+        uniq, counts = torch.unique(keys, return_counts=True)
+        if (counts > 1).any():
+            dup = int(uniq[counts > 1][0])
+            raise ValueError(f"EdgeDeletion: edge ({dup // n}, {dup % n}) is listed more than once "
+                             f"(in either direction)")
+        u, v = torch.minimum(t[0], t[1]), torch.maximum(t[0], t[1])
+        self.edges = torch.stack([u, v])
+
+    def __len__(self) -> int:
+        return self.edges.size(1)
+
+    def __repr__(self) -> str:
+        return f"EdgeDeletion({len(self)} edges)"
+
+    def validate(self, split) -> None:
+        n = split.num_nodes
+        if int(self.edges.max()) >= n:
+            bad = int(self.edges.max())
+            raise ValueError(f"EdgeDeletion: node id {bad} is out of range for a graph with {n} nodes")
+        present = edge_membership(self.edges, split.train_pos.cpu(), n)
+        if not bool(present.all()):
+            i = int((~present).nonzero()[0])
+            u, v = int(self.edges[0, i]), int(self.edges[1, i])
+            raise ValueError(f"EdgeDeletion: edge ({u}, {v}) is not in the training graph "
+                             f"(checked in both directions); {int((~present).sum())} of {len(self)} edges are missing")
+
+    def apply(self, split) -> EdgeUnlearningProblem:
+        """Validate against ``split`` and build the retained graph, retained edges and masks."""
+        self.validate(split)
+        device = split.train_pos.device
+        forget = self.edges.to(device)
+        is_forget = edge_membership(split.train_pos, forget, split.num_nodes)
+        retain = split.train_pos[:, ~is_forget]
+        graph = split.graph().without_edges(forget)
+        hop_masks = k_hop_nodes(split.graph().edge_index, forget.flatten().unique(), 2, split.num_nodes)
+        return EdgeUnlearningProblem(split, forget, retain, graph, hop_masks)

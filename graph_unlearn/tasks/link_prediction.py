@@ -1,0 +1,232 @@
+r"""Link prediction under the GNNDelete protocol.
+
+- Edges are undirected; the positive edges are split 90/5/5 into train/val/test
+  (:func:`split_edges`), with one sampled non-edge per val/test edge (1:1 negatives).
+  Everything is deterministic for a seed.
+- The model is trained on the training graph with binary cross-entropy on training edges
+  against freshly sampled non-edges each epoch:
+  :math:`\mathcal{L} = -\frac1{|E^+|}\sum \ln\sigma(s_{uv}) - \frac1{|E^-|}\sum\ln\sigma(-s_{uv})`.
+- The forget set :math:`D_f` is a fraction of the *training* edges, sampled in the ``"out"``
+  setting (edges outside the 2-hop enclosing subgraph of the test edges) or ``"in"``
+  (inside it). Neighbourhoods are computed on the undirected training graph.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch_geometric.data import Data
+
+from ..data.graph import Graph, edge_keys, k_hop_nodes
+
+
+@dataclass
+class LinkSplit:
+    """A link-prediction split. Edge tensors are ``[2, k]`` with each undirected edge once (u < v)."""
+
+    x: torch.Tensor | None
+    num_nodes: int
+    train_pos: torch.Tensor
+    val_pos: torch.Tensor
+    val_neg: torch.Tensor
+    test_pos: torch.Tensor
+    test_neg: torch.Tensor
+    name: str = ""
+    seed: int = 0
+    _graph: Graph | None = field(default=None, repr=False)
+
+    @property
+    def num_features(self) -> int | None:
+        return None if self.x is None else self.x.size(1)
+
+    def graph(self) -> Graph:
+        """The training graph (both directions), built once."""
+        if self._graph is None:
+            self._graph = Graph(self.train_pos, self.num_nodes)
+        return self._graph
+
+    def to(self, device) -> "LinkSplit":
+        device = torch.device(device)
+        moved = LinkSplit(None if self.x is None else self.x.to(device), self.num_nodes,
+                          *(getattr(self, k).to(device) for k in ("train_pos", "val_pos", "val_neg", "test_pos", "test_neg")),
+                          name=self.name, seed=self.seed)
+        if self._graph is not None:
+            moved._graph = self._graph.to(device)
+        return moved
+
+    def __repr__(self) -> str:
+        return (f"LinkSplit({self.name or 'graph'}: nodes={self.num_nodes}, train={self.train_pos.size(1)}, "
+                f"val={self.val_pos.size(1)}, test={self.test_pos.size(1)}, "
+                f"features={self.num_features})")
+
+
+def _unique_undirected(edge_index: torch.Tensor) -> torch.Tensor:
+    u, v = edge_index
+    mask = u < v
+    e = torch.stack([u[mask], v[mask]])
+    return torch.unique(e, dim=1)
+
+
+def sample_non_edges(num_nodes: int, count: int, forbidden: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """``count`` distinct undirected non-edges (u < v) not in ``forbidden`` ([2, E], any direction)."""
+    max_pairs = num_nodes * (num_nodes - 1) // 2
+    forbidden_keys = torch.unique(edge_keys(forbidden, num_nodes))
+    if count > max_pairs - forbidden_keys.numel():
+        raise ValueError(f"cannot sample {count} non-edges: the graph has only "
+                         f"{max_pairs - forbidden_keys.numel()}")
+    found = torch.empty(0, dtype=torch.long)
+    while found.numel() < count:
+        need = int((count - found.numel()) * 1.3) + 16
+        u = torch.randint(0, num_nodes, (need,), generator=generator)
+        v = torch.randint(0, num_nodes, (need,), generator=generator)
+        keep = u != v
+        keys = edge_keys(torch.stack([u[keep], v[keep]]), num_nodes)
+        keys = keys[~torch.isin(keys, forbidden_keys)]
+        keys = keys[~torch.isin(keys, found)]
+        keys = torch.unique(keys)  # sorted; shuffle to keep the sample uniform
+        keys = keys[torch.randperm(keys.numel(), generator=generator)]
+        found = torch.cat([found, keys])[:count]
+    return torch.stack([found // num_nodes, found % num_nodes])
+
+
+def split_edges(data: Data, val_ratio: float = 0.05, test_ratio: float = 0.05, seed: int = 0) -> LinkSplit:
+    """Random 90/5/5 split of the undirected edges with 1:1 negatives for val/test."""
+    if not (0 < val_ratio < 1 and 0 < test_ratio < 1 and val_ratio + test_ratio < 1):
+        raise ValueError(f"invalid split ratios val={val_ratio}, test={test_ratio}")
+    num_nodes = int(data.num_nodes)
+    edges = _unique_undirected(data.edge_index.cpu())
+    gen = torch.Generator().manual_seed(seed)
+    perm = torch.randperm(edges.size(1), generator=gen)
+    n_val, n_test = int(round(val_ratio * perm.numel())), int(round(test_ratio * perm.numel()))
+    val = edges[:, perm[:n_val]]
+    test = edges[:, perm[n_val:n_val + n_test]]
+    train = edges[:, perm[n_val + n_test:]]
+    negs = sample_non_edges(num_nodes, n_val + n_test, edges, gen)
+    x = data.x if getattr(data, "x", None) is not None else None
+    return LinkSplit(x, num_nodes, train, val, negs[:, :n_val], test, negs[:, n_val:],
+                     name=getattr(data, "name", ""), seed=seed)
+
+
+def sample_forget_edges(split: LinkSplit, fraction: float = 0.05, setting: str = "out", seed: int = 0,
+                        num_hops: int = 2) -> torch.Tensor:
+    """Sample ``fraction`` of the training edges as the forget set ([2, k], u < v).
+
+    ``"out"``: training edges outside the ``num_hops`` enclosing subgraph of the test edges
+    (not both endpoints within ``num_hops`` hops of a test-edge endpoint); ``"in"``: edges
+    inside it; ``"random"``: any training edge. On dense graphs the "out" pool can be too
+    small (on ogbl-ddi every node lies within 2 hops of a test edge): the sample is then
+    filled with the edges farthest from the test edges (outside the 1-hop, then the 0-hop
+    subgraph, then any), with a warning; the fraction of edges that satisfy the requested
+    setting is stored on the returned tensor as ``.setting_fraction``.
+    """
+    if not 0 < fraction < 1:
+        raise ValueError(f"fraction must lie in (0, 1), got {fraction}")
+    if setting not in ("in", "out", "random"):
+        raise ValueError(f"setting must be 'in', 'out' or 'random', got {setting!r}")
+    train = split.train_pos.cpu()
+    k = max(1, int(round(fraction * train.size(1))))
+    gen = torch.Generator().manual_seed(seed)
+    order = torch.randperm(train.size(1), generator=gen)
+    if setting == "random":
+        priority = torch.zeros(train.size(1), dtype=torch.long)
+    else:
+        seeds = torch.unique(split.test_pos.cpu().flatten())
+        masks = k_hop_nodes(split.graph().edge_index.cpu(), seeds, num_hops, split.num_nodes)
+        inside = torch.stack([m[train[0]] & m[train[1]] for m in masks])  # [hops+1, E]
+        # "out": number of hop levels the edge lies outside of (num_hops+1 = outside all);
+        # "in": 1 when inside the num_hops subgraph
+        priority = (~inside).sum(0) if setting == "out" else inside[-1].long()
+    best = num_hops + 1 if setting == "out" else 1
+    # random order, then stable sort by priority: a uniform sample within each level
+    ranked = order[torch.sort(priority[order], descending=True, stable=True).indices]
+    chosen = ranked[:k]
+    ok = float((priority[chosen] == best).float().mean()) if setting != "random" else 1.0
+    if ok < 1.0:
+        warnings.warn(f"{split.name or 'graph'}: only {ok:.1%} of the {k} forget edges satisfy the {setting!r} "
+                      f"setting at {num_hops} hops (the graph has too few such training edges); the rest are the "
+                      f"training edges closest to it")
+    forget = train[:, chosen]
+    forget.setting_fraction = ok  # type: ignore[attr-defined]
+    return forget
+
+
+# ---------------------------------------------------------------------------------------------
+# losses and scores shared by training, methods and evaluation
+
+def link_bce_loss(pos_logits: torch.Tensor, neg_logits: torch.Tensor | None = None) -> torch.Tensor:
+    """Binary cross-entropy with positives labelled 1 and negatives 0 (mean of both means)."""
+    loss = F.binary_cross_entropy_with_logits(pos_logits, torch.ones_like(pos_logits))
+    if neg_logits is not None and neg_logits.numel():
+        loss = 0.5 * (loss + F.binary_cross_entropy_with_logits(neg_logits, torch.zeros_like(neg_logits)))
+    return loss
+
+
+def random_pairs(num_nodes: int, count: int, device=None, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Uniform random node pairs (u != v) as fresh negatives for one training step. Collisions
+    with true edges are allowed (standard in GNN link-prediction training)."""
+    u = torch.randint(0, num_nodes, (count,), generator=generator)
+    v = torch.randint(0, num_nodes - 1, (count,), generator=generator)
+    v = v + (v >= u).long()
+    out = torch.stack([u, v])
+    return out if device is None else out.to(device)
+
+
+@torch.no_grad()
+def edge_scores(model, x, graph: Graph, *edge_sets: torch.Tensor, batch_size: int = 2**20) -> list[torch.Tensor]:
+    """Logits of the model on each edge set, with one forward pass over ``graph``."""
+    model.eval()
+    z = model(x, graph)
+    return [torch.cat([model.decode(z, e[:, i:i + batch_size]) for i in range(0, max(e.size(1), 1), batch_size)])
+            if e.numel() else z.new_zeros(0) for e in edge_sets]
+
+
+def _edge_features(z: torch.Tensor, edges: torch.Tensor, decode) -> torch.Tensor:
+    """Per-edge output features for membership inference: logit, cosine of the endpoint
+    embeddings and the log of their norms' product."""
+    logit = decode(z, edges)
+    zu, zv = z[edges[0]], z[edges[1]]
+    cos = F.cosine_similarity(zu, zv, dim=-1)
+    norm = torch.log(zu.norm(dim=-1) * zv.norm(dim=-1) + 1e-12)
+    return torch.stack([logit, cos, norm], dim=-1)
+
+
+@torch.no_grad()
+def evaluate_link_unlearning(model, problem, reference=None, *, resamples: int = 50, seed: int = 0,
+                             max_members: int = 20000) -> dict[str, float]:
+    """Utility, forgetting and privacy of ``model`` on an edge-unlearning problem.
+
+    Every model is run on the *retained* graph ``problem.graph``. Returns
+    ``test_auroc``/``test_auprc`` (test edges vs test non-edges), ``forget_auroc``/
+    ``forget_auprc`` (retained training edges = 1 vs deleted edges = 0, equal-size resamples),
+    ``mia_auc`` (edge membership attack, see :func:`graph_unlearn.metrics.membership_attack_auc`)
+    and, given the ``reference`` (retrain) model, ``js_to_retrain`` and ``kl_to_retrain``:
+    divergence of edge-existence probabilities on the deleted and test edges.
+    """
+    from ..metrics import auprc, auroc, forget_auroc, js_divergence, kl_divergence, membership_attack_auc
+
+    split = problem.split
+    model.eval()
+    z = model(split.x, problem.graph)
+    decode = model.decode
+    test_scores = torch.cat([decode(z, split.test_pos), decode(z, split.test_neg)])
+    test_labels = torch.cat([torch.ones(split.test_pos.size(1)), torch.zeros(split.test_neg.size(1))])
+    out = {"test_auroc": auroc(test_scores, test_labels), "test_auprc": auprc(test_scores, test_labels)}
+    forget_s = decode(z, problem.forget)
+    retain_s = decode(z, problem.retain)
+    out["forget_auroc"], out["forget_auprc"] = forget_auroc(forget_s, retain_s, resamples=resamples, seed=seed,
+                                                            with_auprc=True)
+    gen = torch.Generator().manual_seed(seed)
+    members = problem.retain[:, torch.randperm(problem.retain.size(1), generator=gen)[:max_members].to(z.device)]
+    out["mia_auc"] = membership_attack_auc(
+        _edge_features(z, members, decode), _edge_features(z, split.val_pos, decode),
+        _edge_features(z, problem.forget, decode), _edge_features(z, split.test_pos, decode), seed=seed)
+    if reference is not None:
+        reference.eval()
+        z_ref = reference(split.x, problem.graph)
+        edges = torch.cat([problem.forget, split.test_pos, split.test_neg], dim=1)
+        p, q = torch.sigmoid(decode(z, edges)), torch.sigmoid(reference.decode(z_ref, edges))
+        out["js_to_retrain"] = js_divergence(p, q)
+        out["kl_to_retrain"] = kl_divergence(q, p)
+    return out
