@@ -81,8 +81,11 @@ class Graph:
             raise ValueError(f"unknown adjacency normalisation {norm!r}: use 'gcn', 'mean' or 'sum'")
         with warnings.catch_warnings():  # "sparse CSR support is in beta" and invariant-check notices
             warnings.simplefilter("ignore", UserWarning)
-            adj = torch.sparse_coo_tensor(torch.stack([row, col]), val, (n, n), check_invariants=False).coalesce()
-            return adj.to_sparse_csr()
+            adj = torch.sparse_coo_tensor(torch.stack([row, col]), val, (n, n), check_invariants=False)
+            csr = adj.coalesce().to_sparse_csr()
+            # the gradient of adj @ x is adj^T @ g: keep adj^T (adj itself when symmetric)
+            csr.transposed = csr if norm in ("gcn", "sum") else adj.t().coalesce().to_sparse_csr()
+            return csr
 
     def without_edges(self, edges: torch.Tensor) -> "Graph":
         """A new graph with the undirected edges ``edges`` ([2, k]) removed in both directions."""

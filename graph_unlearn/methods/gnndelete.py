@@ -143,7 +143,7 @@ class GNNDelete(GraphUnlearner):
         history = optimise(student.operators.parameters(), objective, steps=self.epochs, lr=self.lr,
                            progress=self.progress(self.epochs))
         student.eval()
-        moved = max(float((op.weight - w0).abs().max()) for op, w0 in zip(student.operators, init_ops))
+        moved = max((op.weight.detach() - w0).abs().max().item() for op, w0 in zip(student.operators, init_ops))
         if moved == 0.0:
             raise RuntimeError("gnndelete: the deletion operators did not change during training")
         return student, self.epochs, {"final_loss": history[-1]["loss"] if history else None,

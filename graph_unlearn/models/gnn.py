@@ -25,9 +25,10 @@ from typing import Callable
 
 import torch
 from torch import nn
-from torch_geometric.nn import GATConv, GCNConv, GINConv, SAGEConv
+from torch_geometric.nn import GATConv
 
 from ..data.graph import Graph
+from .sparse import SparseGCNConv, SparseGINConv, SparseSAGEConv
 
 CONVS = ("gcn", "gat", "gin", "sage")
 _ADJ_NORM = {"gcn": "gcn", "sage": "mean", "gin": "sum"}
@@ -61,11 +62,11 @@ class GNN(nn.Module):
 
     def _make_conv(self, cin: int, cout: int, last: bool) -> nn.Module:
         if self.conv == "gcn":
-            return GCNConv(cin, cout, normalize=False)
+            return SparseGCNConv(cin, cout, normalize=False)
         if self.conv == "sage":
-            return SAGEConv(cin, cout, aggr="sum")  # mean via the row-normalised adjacency
+            return SparseSAGEConv(cin, cout, aggr="sum")  # mean via the row-normalised adjacency
         if self.conv == "gin":
-            return GINConv(nn.Sequential(nn.Linear(cin, cout), nn.ReLU(), nn.Linear(cout, cout)), train_eps=True)
+            return SparseGINConv(nn.Sequential(nn.Linear(cin, cout), nn.ReLU(), nn.Linear(cout, cout)), train_eps=True)
         heads = 1 if last else self.config["heads"]
         return GATConv(cin, cout // heads, heads=heads)
 

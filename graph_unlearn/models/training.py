@@ -20,6 +20,8 @@ class TrainConfig:
 
     ``epochs`` is the maximum; training stops when validation AUROC has not improved for
     ``patience`` evaluations (every ``eval_every`` epochs) and the best state is restored.
+    Each epoch is one full-graph step on a random batch of ``batch_size`` training edges
+    (all of them when fewer, or when ``None``) and as many random pairs per ``neg_ratio``.
     """
 
     epochs: int = 300
@@ -28,6 +30,7 @@ class TrainConfig:
     patience: int = 5
     eval_every: int = 10
     neg_ratio: float = 1.0
+    batch_size: int | None = 65536
     seed: int = 0
 
 
@@ -44,15 +47,19 @@ def train_link_predictor(model: GNN, x: torch.Tensor | None, graph: Graph, train
     gen = torch.Generator().manual_seed(cfg.seed)
     device = train_pos.device
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    n_neg = max(1, int(cfg.neg_ratio * train_pos.size(1)))
+    n_pos = train_pos.size(1) if cfg.batch_size is None else min(cfg.batch_size, train_pos.size(1))
+    n_neg = max(1, int(cfg.neg_ratio * n_pos))
     best, best_state, bad, history, epoch = -1.0, None, 0, [], 0
     bar = tqdm(range(1, cfg.epochs + 1), desc=desc, disable=not progress, leave=False)
     for epoch in bar:
         model.train()
         opt.zero_grad(set_to_none=True)
         z = model(x, graph)
+        pos = train_pos
+        if n_pos < train_pos.size(1):
+            pos = train_pos[:, torch.randint(0, train_pos.size(1), (n_pos,), generator=gen).to(device)]
         neg = random_pairs(graph.num_nodes, n_neg, device, gen)
-        loss = link_bce_loss(model.decode(z, train_pos), model.decode(z, neg))
+        loss = link_bce_loss(model.decode(z, pos), model.decode(z, neg))
         loss.backward()
         opt.step()
         if epoch % cfg.eval_every == 0 or epoch == cfg.epochs:

@@ -22,6 +22,8 @@ def as_index_tensor(values: Any, what: str, shape: str) -> torch.Tensor:
         if arr.dtype == object or arr.dtype.kind in "USb":
             raise ValueError(f"{what}: expected integer node ids, got values of type {arr.dtype}")
         t = torch.from_numpy(arr)
+    if t.numel() == 0:
+        return t.long()
     if t.dtype == torch.bool or t.is_floating_point() or t.is_complex():
         if t.is_floating_point() and t.numel() and torch.equal(t, t.round()):
             raise ValueError(f"{what}: node ids must be integers, got dtype {t.dtype} (cast with .long())")

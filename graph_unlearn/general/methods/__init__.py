@@ -1,0 +1,31 @@
+"""The general (vision / text / regression) unlearners, one file per method."""
+from .bad_teacher import BadTeacher
+from .base import GeneralUnlearner
+from .blindspot import Blindspot
+from .finetune import FineTune
+from .gaussian_amnesiac import GaussianAmnesiac
+from .gradient_ascent import GradientAscent
+from .l1_sparse import L1Sparse
+from .neggrad_plus import NegGradPlus
+from .random_labels import RandomLabels
+from .retrain import Retrain
+from .salun import SalUn
+from .scrub import SCRUB
+from .ssd import SSD
+
+#: method name -> class
+GENERAL_METHODS = {cls.name: cls for cls in (Retrain, FineTune, GradientAscent, NegGradPlus, RandomLabels,
+                                             BadTeacher, SCRUB, SSD, SalUn, L1Sparse, Blindspot,
+                                             GaussianAmnesiac)}
+
+
+def get_general_method(name: str, **options) -> GeneralUnlearner:
+    """An unlearner by name (see :data:`GENERAL_METHODS`) with its options."""
+    if name not in GENERAL_METHODS:
+        raise ValueError(f"unknown method {name!r}: use one of {', '.join(GENERAL_METHODS)}")
+    return GENERAL_METHODS[name](**options)
+
+
+__all__ = ["GeneralUnlearner", "Retrain", "FineTune", "GradientAscent", "NegGradPlus", "RandomLabels", "BadTeacher",
+           "SCRUB", "SSD", "SalUn", "L1Sparse", "Blindspot", "GaussianAmnesiac", "GENERAL_METHODS",
+           "get_general_method"]

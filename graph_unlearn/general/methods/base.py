@@ -1,0 +1,119 @@
+"""What the general unlearners share: resolving ``(data, request)`` into forget / retain
+tensors on the method's device, the loss hook, and minibatch loops."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch import nn
+
+from ...core.unlearner import Unlearner
+from ..data import ForgetSplit, GeneralData
+from ..task import LossFn, batches, resolve_loss
+
+
+@dataclass
+class Problem:
+    """Forget / retain tensors on the method's device, with the task and its loss hook."""
+
+    split: ForgetSplit
+    task: str
+    loss: LossFn
+    num_classes: int
+    data: GeneralData
+
+    @property
+    def xf(self):
+        return self.split.x_forget
+
+    @property
+    def yf(self):
+        return self.split.y_forget
+
+    @property
+    def xr(self):
+        return self.split.x_retain
+
+    @property
+    def yr(self):
+        return self.split.y_retain
+
+
+class GeneralUnlearner(Unlearner):
+    """Base class of the vision / text / regression unlearners.
+
+    ``data`` is a :class:`~graph_unlearn.general.GeneralData` and ``request`` a
+    :class:`~graph_unlearn.general.ForgetRequest` (indices into the training set). ``loss`` is
+    the loss hook (``None`` = the task default: cross-entropy or MSE; or ``"l1"``, ``"mse"``,
+    ``"cross_entropy"``, or any ``loss(outputs, targets, reduction="mean")`` callable)."""
+
+    #: tasks the method supports
+    tasks: tuple[str, ...] = ("classification", "regression")
+
+    def __init__(self, loss: str | LossFn | None = None, batch_size: int = 64, **kw):
+        super().__init__(**kw)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.loss, self.batch_size = loss, batch_size
+
+    def problem(self, data: GeneralData, request) -> Problem:
+        if not isinstance(data, GeneralData):
+            raise ValueError(f"{self.name}: data must be a GeneralData, got {type(data).__name__}")
+        if data.task not in self.tasks:
+            raise ValueError(f"{self.name} supports {' and '.join(self.tasks)} only, not {data.task} "
+                             f"(dataset {data.name})")
+        if request is None:
+            raise ValueError(f"{self.name}: no forget request given")
+        split = data.to(self.device).partition(request)
+        return Problem(split, data.task, resolve_loss(self.loss, data.task), data.num_classes, data)
+
+    def generator(self) -> torch.Generator:
+        return torch.Generator().manual_seed(self.seed)
+
+    def epoch_batches(self, n: int, gen: torch.Generator, batch_size: int | None = None):
+        return [i.to(self.device) for i in batches(n, batch_size or self.batch_size, gen)]
+
+
+def paired_batches(n_a: int, n_b: int, batch_size: int, gen: torch.Generator, device, *, cycle_b: bool = True):
+    """One epoch over ``A`` in shuffled batches, each paired with a batch of ``B`` (``B`` cycled
+    when shorter): yields ``(idx_a, idx_b)``."""
+    a = torch.randperm(n_a, generator=gen).split(batch_size)
+    b_all = torch.randperm(n_b, generator=gen)
+    if n_b == 0:
+        raise ValueError("the second set is empty")
+    for i, ia in enumerate(a):
+        start = (i * batch_size) % n_b
+        ib = b_all[start:start + batch_size]
+        if len(ib) < min(batch_size, n_b):
+            ib = torch.cat([ib, b_all[:min(batch_size, n_b) - len(ib)]])
+        yield ia.to(device), ib.to(device)
+
+
+def adam(params, lr: float, weight_decay: float = 0.0) -> torch.optim.Optimizer:
+    params = [p for p in params if p.requires_grad]
+    if not params:
+        raise ValueError("no trainable parameters")
+    return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+
+
+def step(opt: torch.optim.Optimizer, loss: torch.Tensor, model: nn.Module | None = None,
+         grad_hook: Callable[[nn.Module], None] | None = None, max_grad_norm: float | None = None):
+    """One optimiser step with a finiteness check (and an optional gradient mask/clip)."""
+    if not torch.isfinite(loss):
+        raise FloatingPointError(f"loss became {float(loss)}; lower the learning rate")
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    if grad_hook is not None:
+        grad_hook(model)
+    if max_grad_norm is not None and model is not None:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+    opt.step()
+
+
+def random_other_labels(y: torch.Tensor, num_classes: int, gen: torch.Generator) -> torch.Tensor:
+    """A uniformly random class different from each true label."""
+    if num_classes < 2:
+        raise ValueError("random relabelling needs at least 2 classes")
+    shift = torch.randint(1, num_classes, (len(y),), generator=gen).to(y.device)
+    return (y + shift) % num_classes

@@ -1,0 +1,26 @@
+r"""Fine-tune: continue training the original on the retained data only,
+:math:`\min_\theta \mathcal{L}(\theta; D_r)` for a few epochs (catastrophic forgetting of
+:math:`D_f`)."""
+from __future__ import annotations
+
+from ...core.unlearner import clone_model
+from .base import GeneralUnlearner, adam, step
+
+
+class FineTune(GeneralUnlearner):
+    """Args: ``epochs`` (default 2), ``lr`` (1e-3), ``batch_size`` (64), ``loss`` hook."""
+
+    name = "finetune"
+
+    def __init__(self, epochs: int = 2, lr: float = 1e-3, **kw):
+        super().__init__(**kw)
+        self.epochs, self.lr = epochs, lr
+
+    def _unlearn(self, model, data, request):
+        pb = self.problem(data, request)
+        net = clone_model(model, self.device).train()
+        opt, gen = adam(net.parameters(), self.lr), self.generator()
+        for _ in range(self.epochs):
+            for idx in self.epoch_batches(len(pb.xr), gen):
+                step(opt, pb.loss(net(pb.xr[idx]), pb.yr[idx]))
+        return net, self.epochs, {}

@@ -1,0 +1,25 @@
+r"""Gradient ascent: maximise the task loss on the forget set,
+:math:`\max_\theta \mathcal{L}(\theta; D_f)` (unbounded: few steps, small learning rate)."""
+from __future__ import annotations
+
+from ...core.unlearner import clone_model
+from .base import GeneralUnlearner, adam, step
+
+
+class GradientAscent(GeneralUnlearner):
+    """Args: ``epochs`` over :math:`D_f` (default 1), ``lr`` (1e-4), ``batch_size`` (64), ``loss``."""
+
+    name = "gradient_ascent"
+
+    def __init__(self, epochs: int = 1, lr: float = 1e-4, **kw):
+        super().__init__(**kw)
+        self.epochs, self.lr = epochs, lr
+
+    def _unlearn(self, model, data, request):
+        pb = self.problem(data, request)
+        net = clone_model(model, self.device).train()
+        opt, gen = adam(net.parameters(), self.lr), self.generator()
+        for _ in range(self.epochs):
+            for idx in self.epoch_batches(len(pb.xf), gen):
+                step(opt, -pb.loss(net(pb.xf[idx]), pb.yf[idx]))
+        return net, self.epochs, {}

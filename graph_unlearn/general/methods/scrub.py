@@ -1,0 +1,62 @@
+r"""SCRUB (Kurmanji et al., NeurIPS 2023): a student initialised from the teacher
+:math:`\theta_o` alternates *min-steps* on the retained data (below) with *max-steps* on the
+forget data (in the first ``max_epochs`` epochs)
+
+.. math:: \max_\theta\; \tau^2\,\mathrm{KL}(p^{o}_\tau \| p^{\theta}_\tau)\big|_{D_f}
+
+and the min-steps
+
+.. math:: \min_\theta\; \alpha\,\tau^2\,\mathrm{KL}(p^{o}_\tau \| p^{\theta}_\tau)\big|_{D_r}
+          + \gamma\,\mathcal{L}(\theta; D_r),
+
+using :func:`graph_unlearn.core.distillation.distillation_kl` and the task's loss hook.
+Each epoch runs its min-steps *before* its max-steps: at the start the student equals the
+teacher, where the KL and its gradient are exactly zero, so a max-step first would be a no-op
+for a model without dropout or batch norm. The last epochs (``epochs - max_epochs``) are
+min-steps only, repairing the retained performance.
+Defaults: τ = 4, α = 1 (KL weight), γ = 1, 3 epochs with 2 max-epochs."""
+from __future__ import annotations
+
+import torch
+
+from ...core.distillation import distillation_kl
+from ...core.unlearner import clone_model
+from .base import GeneralUnlearner, adam, step
+
+
+class SCRUB(GeneralUnlearner):
+    """Args: ``epochs`` (3), ``max_epochs`` (2), ``temperature`` (4.0), ``alpha`` (1.0), ``gamma``
+    (1.0), ``lr`` (5e-4), ``forget_lr`` (the max-step learning rate, default = ``lr``),
+    ``batch_size`` (64). Classification only."""
+
+    name = "scrub"
+    tasks = ("classification",)
+
+    def __init__(self, epochs: int = 3, max_epochs: int = 2, temperature: float = 4.0, alpha: float = 1.0,
+                 gamma: float = 1.0, lr: float = 5e-4, forget_lr: float | None = None, **kw):
+        super().__init__(**kw)
+        if max_epochs > epochs:
+            raise ValueError(f"max_epochs ({max_epochs}) cannot exceed epochs ({epochs})")
+        self.epochs, self.max_epochs, self.temperature = epochs, max_epochs, temperature
+        self.alpha, self.gamma, self.lr, self.forget_lr = alpha, gamma, lr, forget_lr
+
+    def _unlearn(self, model, data, request):
+        pb = self.problem(data, request)
+        teacher = clone_model(model, self.device).eval()
+        student = clone_model(model, self.device).train()
+        opt = adam(student.parameters(), self.lr)
+        opt_max = adam(student.parameters(), self.forget_lr or self.lr)
+        gen = self.generator()
+        for epoch in range(self.epochs):
+            for idx in self.epoch_batches(len(pb.xr), gen):
+                with torch.no_grad():
+                    t = teacher(pb.xr[idx])
+                out = student(pb.xr[idx])
+                loss = self.alpha * distillation_kl(out, t, self.temperature) + self.gamma * pb.loss(out, pb.yr[idx])
+                step(opt, loss)
+            if epoch < self.max_epochs:
+                for idx in self.epoch_batches(len(pb.xf), gen):
+                    with torch.no_grad():
+                        t = teacher(pb.xf[idx])
+                    step(opt_max, -distillation_kl(student(pb.xf[idx]), t, self.temperature))
+        return student, self.epochs, {}

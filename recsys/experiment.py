@@ -1,0 +1,82 @@
+"""One recommender-unlearning experiment: train the original model, sample a request, run each
+method, evaluate everything on the retained data against Gold. Shared by the ``rec`` CLI and
+``benchmarks/rec_unlearning.py``."""
+from __future__ import annotations
+
+import copy
+import time
+from typing import Iterable
+
+import torch
+
+from graph_unlearn.metrics import aggregate_seeds
+
+from .data import InteractionData
+from .evaluation import evaluate, interaction_mia
+from .methods import METHODS
+from .models import make_model
+from .requests import sample_request
+from .training import train_bpr
+
+#: the training recipe of the original model (and of Gold)
+TRAIN = dict(epochs=200, batch_size=4096, lr=5e-3, reg=1e-4, patience=3, eval_every=3)
+KEYS = ("test_recall20", "test_ndcg20", "test_recall10", "test_ndcg10", "test_precision20", "forget_recall20",
+        "forget_ndcg20", "retain_recall20", "mia_auc")
+
+
+def train_original(data: InteractionData, model_name: str, seed: int, device="cpu", train: dict | None = None):
+    torch.manual_seed(seed)
+    model = make_model(model_name, data).to(device)
+    hist = train_bpr(model, data, seed=seed, **(train or TRAIN))
+    return model, hist
+
+
+def method_options(name: str, train: dict, overrides: dict | None = None) -> dict:
+    opts = {}
+    if name == "gold":
+        opts = {k: train[k] for k in ("epochs", "lr", "reg", "patience", "eval_every", "batch_size")}
+    opts.update((overrides or {}).get(name, {}))
+    return opts
+
+
+def measure(model, retained: InteractionData, forget, seed: int) -> dict:
+    graph = model.build_graph(retained)
+    row = evaluate(model, retained, graph, forget)
+    row["mia_auc"] = interaction_mia(model, retained, forget, graph, seed=seed)
+    return row
+
+
+def run_one(data, model, kind: str, fraction: float, methods: Iterable[str], seed: int, device="cpu",
+            train: dict | None = None, overrides: dict | None = None, log=print) -> dict[str, dict]:
+    """Every method on one request (sampled with ``seed``) for the trained ``model``."""
+    train = train or TRAIN
+    request = sample_request(data, kind, fraction, seed=seed)
+    deletion = request.apply(data)
+    forget = (deletion.forget_user, deletion.forget_item)
+    rows = {"original": {**measure(model, deletion.retained, forget, seed), "seconds": 0.0, "peak_mem_mb": 0.0}}
+    for name in methods:
+        if name not in METHODS:
+            raise ValueError(f"unknown method {name!r}: use {sorted(METHODS)}")
+        unl = METHODS[name](device=device, seed=seed, **method_options(name, train, overrides))
+        res = unl.unlearn(model, data, request)
+        row = measure(res.model, deletion.retained, forget, seed)
+        row.update(seconds=res.seconds, peak_mem_mb=res.peak_mem_mb, epochs=res.epochs)
+        rows[name] = row
+        log(f"  {name:16s} test R@20 {row['test_recall20']:.4f} forget R@20 {row.get('forget_recall20', float('nan')):.4f} "
+            f"MIA {row['mia_auc']:.3f} {res.seconds:.1f}s")
+    rows["_request"] = {"kind": kind, "size": len(request), "forget_interactions": deletion.num_forget}
+    return rows
+
+
+def run_experiment(data: InteractionData, model_name: str, kind: str, fraction: float, methods, seeds, device="cpu",
+                   train: dict | None = None, overrides: dict | None = None, log=print) -> dict:
+    """Mean ± std over ``seeds`` per method (plus the untouched original model)."""
+    per_seed = []
+    for seed in seeds:
+        t = time.perf_counter()
+        model, hist = train_original(data, model_name, seed, device, train)
+        log(f"seed {seed}: original {model_name} trained in {time.perf_counter() - t:.1f}s "
+            f"(best epoch {hist['best_epoch']}, valid R@20 {hist['best_valid_recall20']:.4f})")
+        per_seed.append(run_one(data, model, kind, fraction, methods, seed, device, train, overrides, log))
+    names = [k for k in per_seed[0] if not k.startswith("_")]
+    return {"per_seed": per_seed, "mean": {n: aggregate_seeds([r[n] for r in per_seed]) for n in names}}

@@ -1,0 +1,98 @@
+"""What the recommender unlearners share: applying the request, the retained graph, BPR batches
+of retained and forgotten interactions."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from graph_unlearn.core.unlearner import Unlearner
+
+from ..data.interactions import InteractionData
+from ..models.graph import RecGraph
+from ..requests import RecDeletion
+from ..training import NegativeSampler, PairBatches
+
+
+@dataclass
+class RecProblem:
+    deletion: RecDeletion
+    graph: RecGraph                 # graph of the retained data (features/edges of deleted items gone)
+    retain: PairBatches | None
+    forget: PairBatches | None
+
+
+class RecUnlearner(Unlearner):
+    """Base of the recommender unlearners: ``unlearn(model, data, request)`` with ``data`` an
+    :class:`InteractionData` and ``request`` one of :mod:`recsys.requests`."""
+
+    def __init__(self, batch_size: int = 2048, **kw):
+        super().__init__(**kw)
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.batch_size = batch_size
+
+    def generator(self) -> torch.Generator:
+        return torch.Generator().manual_seed(self.seed)
+
+    def problem(self, model, data: InteractionData, request, need_forget: bool = True,
+                need_retain: bool = True) -> RecProblem:
+        if not isinstance(data, InteractionData):
+            raise ValueError(f"{self.name}: data must be an InteractionData, got {type(data).__name__}")
+        if model.num_users != data.num_users or model.num_items != data.num_items:
+            raise ValueError(f"{self.name}: the model is sized for {model.num_users} users / {model.num_items} items "
+                             f"but the data has {data.num_users} / {data.num_items}")
+        deletion = request.apply(data)
+        retained = deletion.retained
+        graph = model.build_graph(retained, self.device)
+        gen = self.generator()
+        sampler = NegativeSampler(retained, self.device, gen)
+        retain = forget = None
+        if need_retain:
+            u, i = retained.train_pairs()
+            retain = PairBatches(u, i, sampler, self.batch_size, gen)
+        if need_forget:
+            if deletion.num_forget == 0:
+                raise ValueError(f"{self.name}: the request removes no training interaction, nothing to unlearn")
+            forget = PairBatches(deletion.forget_user, deletion.forget_item, sampler, self.batch_size, gen)
+        return RecProblem(deletion, graph, retain, forget)
+
+
+def retain_forget_unlearn(unlearner: RecUnlearner, model, data, request, *, mode: str, retain_weight: float,
+                          forget_weight: float, reg: float, steps: int, lr: float):
+    r"""The one "descend on retain, reverse on forget" loop of the recommender side (MMRecUn with
+    ``mode='swap'``, NegGrad+ with ``mode='negate'``): per step one forward pass on the retained
+    graph, a BPR batch of retained interactions and one of forgotten interactions,
+
+    .. math:: \mathcal{L} = w_r\,\mathcal{L}_{BPR}(D_r) + w_f\,\mathcal{L}^{rev}_{BPR}(D_f)
+              + \lambda\,\tfrac{1}{2B}\|\Theta_{batch}\|^2,
+
+    run by :func:`graph_unlearn.core.retain_forget.retain_forget_steps` with
+    :func:`~graph_unlearn.core.retain_forget.reversed_loss`."""
+    from graph_unlearn.core.retain_forget import retain_forget_steps, reversed_loss
+    from graph_unlearn.core.unlearner import clone_model
+
+    from ..models.base import bpr_loss
+
+    p = unlearner.problem(model, data, request)
+    student = clone_model(model, unlearner.device).train()
+    reverse = reversed_loss(bpr_loss, mode)
+    batch = {}
+
+    def losses(step):
+        out = student(p.graph)
+        ru, ri, rj = p.retain.next()
+        fu, fi, fj = p.forget.next()
+        batch["idx"] = (ru, ri, rj, fu, fi, fj)
+        l_r = bpr_loss(student.score_pairs(out, ru, ri), student.score_pairs(out, ru, rj))
+        l_f = reverse(student.score_pairs(out, fu, fi), student.score_pairs(out, fu, fj))
+        return l_r, l_f
+
+    def regulariser():
+        ru, ri, rj, fu, fi, fj = batch["idx"]
+        return reg * (student.l2(ru, ri, rj) + student.l2(fu, fi, fj))
+
+    hist = retain_forget_steps(student.parameters(), losses, steps=steps, retain_weight=retain_weight,
+                               forget_weight=forget_weight, lr=lr, regulariser=regulariser if reg else None)
+    last = hist[-1] if hist else {}
+    return student, steps, {"final_retain_loss": last.get("retain"), "final_forget_loss": last.get("forget")}
