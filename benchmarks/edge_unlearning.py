@@ -7,7 +7,8 @@
 Grid: Cora, CiteSeer, ogbl-ddi x GCN, GAT, GIN x 5% "out" (and 5% "in" on Cora), 3 seeds,
 all methods. Each configuration's report is written to
 ``benchmarks/results/edge_unlearning/<dataset>-<model>-<setting>.json`` as soon as it is done
-(an existing file is reused, so an interrupted run resumes), and the markdown summary
+(an existing file is reused, and each seed is saved as ``<key>.seed<k>.json`` as soon as it
+is done, so an interrupted run resumes), and the markdown summary
 ``benchmarks/results/edge_unlearning.md`` is rebuilt after every configuration.
 """
 from __future__ import annotations
@@ -22,6 +23,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from graph_unlearn.experiments import run_edge_experiment  # noqa: E402
 from graph_unlearn.methods import METHODS  # noqa: E402
+from graph_unlearn.metrics.report import aggregate_seeds  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 GRID = [("Cora", m, "out") for m in ("gcn", "gat", "gin")] + [("Cora", m, "in") for m in ("gcn", "gat", "gin")] \
@@ -83,6 +85,9 @@ def write_markdown(reports: dict) -> None:
              "absolute gap to retrain's mean. Speed-up = retrain seconds / method seconds. Peak MB = peak resident "
              "memory above the start of the method (CPU) or peak CUDA allocation. All models are evaluated on the "
              "retained graph.", "", "## Targets", "", targets(reports), ""]
+    missing = [f"{d}-{m}-{s}" for d, m, s in GRID if f"{d}-{m}-{s}" not in reports]
+    if missing:
+        parts += ["Configurations of the grid not run yet: " + ", ".join(missing), ""]
     for key, rep in reports.items():
         parts += [f"## {rep['dataset']} / {rep['model'].upper()} / {rep['fraction']:.0%} {rep['setting']}", "",
                   f"seeds {rep['seeds']}, {rep['num_forget_edges']} forget edges, device {rep['device']}, "
@@ -90,8 +95,34 @@ def write_markdown(reports: dict) -> None:
                   f"{rep['original'].get('best_val_auroc', float('nan')):.4f}); whole configuration "
                   f"{rep['total_seconds']:.0f} s, process peak {rep['process_peak_mem_mb']:.0f} MB", ""]
         parts += [f"> {n}" for n in rep.get("notes", [])]
+        if "method_params" not in rep:
+            parts.append("> D2DGN in this configuration ran with the earlier defaults (feature_weight=1.0, "
+                         "retain_scope='all'); see results/d2dgn_options.md")
+        else:
+            parts.append(f"> {rep['method_params'].get('d2dgn', '')}")
         parts += ["", config_table(rep), ""]
     (RESULTS / "edge_unlearning.md").write_text("\n".join(parts))
+
+
+def _raw(row: dict) -> dict:
+    return {k: v for k, v in row.items() if not k.endswith("_std") and isinstance(v, (int, float))}
+
+
+def merge_seeds(reports: list[dict]) -> dict:
+    """One report over several single-seed reports (each run and saved as soon as it is done,
+    so a long configuration can be stopped and resumed)."""
+    merged = dict(reports[0])
+    merged["seeds"] = [s for r in reports for s in r["seeds"]]
+    merged["methods"] = {name: aggregate_seeds([_raw(r["methods"][name]) for r in reports])
+                         for name in reports[0]["methods"]}
+    merged["original"] = aggregate_seeds([_raw(r["original"]) for r in reports])
+    ref = merged["methods"]["retrain"]["seconds"]
+    for row in merged["methods"].values():
+        row["speedup_vs_retrain"] = ref / row["seconds"] if row["seconds"] > 0 else float("inf")
+    merged["total_seconds"] = sum(r["total_seconds"] for r in reports)
+    merged["process_peak_mem_mb"] = max(r["process_peak_mem_mb"] for r in reports)
+    merged["notes"] = sorted({n for r in reports for n in r.get("notes", [])})
+    return merged
 
 
 def main(argv=None) -> int:
@@ -118,9 +149,18 @@ def main(argv=None) -> int:
         if only and dataset not in only and key not in only:
             continue
         print(f"== {key}", flush=True)
-        rep = run_edge_experiment(dataset, model, 0.05, setting, args.methods.split(","),
-                                  [int(s) for s in args.seeds.split(",")], device=args.device,
-                                  checkpoint_dir=str(Path.home() / ".cache" / "graph-unlearn" / "checkpoints"))
+        per_seed = []
+        for seed in [int(s) for s in args.seeds.split(",")]:
+            seed_path = out_dir / f"{key}.seed{seed}.json"
+            if seed_path.exists() and not args.rerun:
+                per_seed.append(json.loads(seed_path.read_text()))
+                continue
+            one = run_edge_experiment(dataset, model, 0.05, setting, args.methods.split(","), [seed],
+                                      device=args.device,
+                                      checkpoint_dir=str(Path.home() / ".cache" / "graph-unlearn" / "checkpoints"))
+            seed_path.write_text(json.dumps(one, indent=2, default=str))
+            per_seed.append(one)
+        rep = merge_seeds(per_seed)
         path.write_text(json.dumps(rep, indent=2, default=str))
         reports[key] = rep
         write_markdown(reports)

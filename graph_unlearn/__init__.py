@@ -8,7 +8,7 @@ from .data import Graph, load_dataset
 from .methods import (D2DGN, METHODS, DescentToDelete, GNNDelete, GradientAscent, NegGradPlus, Retrain, UtU,
                       get_method)
 from .models import GNN, TrainConfig, load_checkpoint, save_checkpoint, train_link_predictor
-from .requests import EdgeDeletion
+from .requests import EdgeDeletion, FeatureDeletion, NodeDeletion
 from .tasks import LinkSplit, evaluate_link_unlearning, sample_forget_edges, split_edges
 
 __version__ = "0.1.0"
@@ -20,3 +20,11 @@ __all__ = [
     "load_checkpoint", "EdgeDeletion", "LinkSplit", "split_edges", "sample_forget_edges",
     "evaluate_link_unlearning",
 ]
+
+# node classification, node/feature deletion and sequential requests (issue 3)
+from .tasks.node_classification import (NodeSplit, evaluate_node_unlearning, planetoid_split,  # noqa: E402
+                                        random_node_split, sample_forget_nodes, train_node_classifier)
+from .sequential import unlearn_sequence  # noqa: E402
+
+__all__ += ["NodeDeletion", "FeatureDeletion", "NodeSplit", "planetoid_split", "random_node_split",
+            "sample_forget_nodes", "train_node_classifier", "evaluate_node_unlearning", "unlearn_sequence"]

@@ -71,6 +71,7 @@ def run_edge_experiment(dataset: str, conv: str = "gcn", fraction: float = 0.05,
         options.setdefault(k, {}).update(v)
     data = load_dataset(dataset, root=root)
     per_method: dict[str, list[dict]] = {m: [] for m in methods}
+    method_params: dict[str, str] = {}
     originals, notes = [], []
     bar = tqdm(total=len(seeds) * (len(methods) + 1), desc=f"{dataset}/{conv}", disable=not progress,
                file=sys.stderr)
@@ -94,7 +95,9 @@ def run_edge_experiment(dataset: str, conv: str = "gcn", fraction: float = 0.05,
                 opts = {"device": device, "seed": seed, **options.get(name, {})}
                 if name == REFERENCE:
                     opts.setdefault("config", config)
-                result = get_method(name, **opts).unlearn(original, split, request)
+                method = get_method(name, **opts)
+                method_params.setdefault(name, repr(method))
+                result = method.unlearn(original, split, request)
                 if name == REFERENCE:
                     reference = result.model
                 results[name] = result
@@ -108,11 +111,116 @@ def run_edge_experiment(dataset: str, conv: str = "gcn", fraction: float = 0.05,
         "dataset": dataset, "model": conv, "fraction": fraction, "setting": setting, "seeds": seeds,
         "device": str(device), "quick": quick, "num_forget_edges": int(forget.size(1)),
         "setting_fraction": float(getattr(forget, "setting_fraction", 1.0)),
-        "train_config": config.__dict__, "method_options": options,
+        "train_config": config.__dict__, "method_options": options, "method_params": method_params,
         "original": aggregate_seeds([{k: v for k, v in o.items() if isinstance(v, (int, float))} for o in originals]),
         "methods": {name: aggregate_seeds(rows) for name, rows in per_method.items()},
         "process_peak_mem_mb": whole.process_peak_mb, "total_seconds": whole.seconds,
         "notes": sorted(set(notes)),
+    }
+    ref_seconds = report["methods"][REFERENCE]["seconds"]
+    for row in report["methods"].values():
+        row["speedup_vs_retrain"] = ref_seconds / row["seconds"] if row["seconds"] > 0 else float("inf")
+    return report
+
+
+# ---------------------------------------------------------------------------------------------
+# node classification: node and feature deletion
+
+#: the columns of the printed node table
+NODE_TABLE_METRICS = ("test_acc", "forget_acc", "mia_auc")
+QUICK_NODE_OPTIONS = {"gnndelete": {"epochs": 20}, "neggrad_plus": {"steps": 20}}
+QUICK_NODE_TRAIN = TrainConfig(epochs=60, lr=0.01, weight_decay=5e-4, patience=4, eval_every=5)
+
+
+def train_node_original(split, conv: str, seed: int, config: TrainConfig | None, device,
+                        hidden_channels: int = 64, dropout: float = 0.5) -> tuple[GNN, dict]:
+    """Train the original node classifier (a GNN with ``out_channels = num_classes``)."""
+    from .tasks.node_classification import train_node_classifier
+
+    torch.manual_seed(seed)
+    model = GNN(conv, split.num_features, hidden_channels=hidden_channels, out_channels=split.num_classes,
+                dropout=dropout).to(device)
+    with RunMonitor(device) as mon:
+        info = train_node_classifier(model, split.x, split.graph, split.y, split.train_idx, split.val_idx, config)
+    info["seconds"] = mon.seconds
+    info.pop("history", None)
+    return model, info
+
+
+def run_node_experiment(dataset: str, conv: str = "gcn", delete: str = "nodes", fraction: float = 0.05,
+                        methods: Iterable[str] = ("retrain", "utu", "d2dgn"), seeds: Iterable[int] = (0,),
+                        split: str = "random", quick: bool = False, device: str | None = "cpu",
+                        root: str | None = None, method_options: dict | None = None,
+                        train_config: TrainConfig | None = None, progress: bool = True) -> dict:
+    """Node- or feature-deletion comparison on a node-classification split; same report shape
+    as :func:`run_edge_experiment` (means over seeds, ``*_std``, ``speedup_vs_retrain``).
+
+    ``delete``: ``"nodes"`` (:class:`~graph_unlearn.NodeDeletion`) or ``"features"``
+    (:class:`~graph_unlearn.FeatureDeletion`, whole rows); ``fraction`` of the training nodes;
+    ``split``: ``"random"`` (seeded 60/20/20) or ``"public"`` (Planetoid).
+    """
+    from .requests.node import FeatureDeletion, NodeDeletion
+    from .tasks.node_classification import (NODE_TRAIN, evaluate_node_unlearning, planetoid_split,
+                                            random_node_split, sample_forget_nodes)
+
+    if delete not in ("nodes", "features"):
+        raise ValueError(f"delete must be 'nodes' or 'features', got {delete!r}")
+    if split not in ("random", "public"):
+        raise ValueError(f"split must be 'random' or 'public', got {split!r}")
+    device = resolve_device(device)
+    methods = [m.strip().lower() for m in methods if m.strip()]
+    if not methods:
+        raise ValueError("no methods given")
+    for m in methods:
+        get_method(m)
+    if REFERENCE not in methods:
+        methods = [REFERENCE] + methods
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("no seeds given")
+    config = train_config or (QUICK_NODE_TRAIN if quick else NODE_TRAIN)
+    options = {k: dict(v) for k, v in (QUICK_NODE_OPTIONS if quick else {}).items()}
+    for k, v in (method_options or {}).items():
+        options.setdefault(k, {}).update(v)
+    data = load_dataset(dataset, root=root)
+    Request = NodeDeletion if delete == "nodes" else FeatureDeletion
+    per_method: dict[str, list[dict]] = {m: [] for m in methods}
+    originals = []
+    bar = tqdm(total=len(seeds) * (len(methods) + 1), desc=f"{dataset}/{conv}/{delete}", disable=not progress,
+               file=sys.stderr)
+    with RunMonitor(device) as whole:
+        for seed in seeds:
+            sp = (random_node_split(data, seed=seed) if split == "random" else planetoid_split(data)).to(device)
+            original, info = train_node_original(sp, conv, seed, config, device)
+            originals.append(info)
+            bar.update(1)
+            request = Request(sample_forget_nodes(sp, fraction, seed=seed))
+            problem = request.apply(sp)
+            results, reference = {}, None
+            for name in methods:
+                bar.set_postfix_str(f"seed {seed}: {name}")
+                opts = {"device": device, "seed": seed, **options.get(name, {})}
+                if name == REFERENCE:
+                    opts.setdefault("config", config)
+                result = get_method(name, **opts).unlearn(original, sp, request)
+                if name == REFERENCE:
+                    reference = result.model
+                results[name] = result
+                bar.update(1)
+            for name, result in results.items():
+                row = evaluate_node_unlearning(result.model, problem, reference, seed=seed)
+                row.update(seconds=result.seconds, peak_mem_mb=result.peak_mem_mb, epochs=result.epochs)
+                if "shard_seconds" in result.extra:  # GraphEraser: the unlearning proper, not the sharded fit
+                    row.update(seconds=result.extra["shard_seconds"], fit_seconds=result.extra.get("fit_seconds", 0.0))
+                per_method[name].append(row)
+    bar.close()
+    report = {
+        "dataset": dataset, "model": conv, "task": "node", "delete": delete, "fraction": fraction, "split": split,
+        "seeds": seeds, "device": str(device), "quick": quick, "num_forget_nodes": len(request),
+        "train_config": config.__dict__, "method_options": options,
+        "original": aggregate_seeds([{k: v for k, v in o.items() if isinstance(v, (int, float))} for o in originals]),
+        "methods": {name: aggregate_seeds(rows) for name, rows in per_method.items()},
+        "process_peak_mem_mb": whole.process_peak_mb, "total_seconds": whole.seconds, "notes": [],
     }
     ref_seconds = report["methods"][REFERENCE]["seconds"]
     for row in report["methods"].values():

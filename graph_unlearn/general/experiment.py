@@ -9,7 +9,7 @@ from typing import Iterable
 import torch
 
 from ..core.profiling import current_rss_mb, resolve_device
-from ..metrics import aggregate_seeds
+from ..metrics import aggregate_seeds, compare_to_reference
 from ..metrics.general import average_gap, relearn_time
 from .data import load_general_dataset, make_request
 from .evaluate import GAP_KEYS, evaluate_general
@@ -22,10 +22,30 @@ CLASSIFICATION_METHODS = ("retrain", "finetune", "gradient_ascent", "neggrad_plu
 REGRESSION_METHODS = ("retrain", "finetune", "gradient_ascent", "neggrad_plus", "random_labels", "ssd", "salun",
                       "l1_sparse", "blindspot", "gaussian_amnesiac")
 
-#: per-(dataset, scenario) option overrides; chosen on a separate tuning seed (forget request of
-#: seed 100, never one of the evaluated ones) by the retain/validation accuracy and the gap of
-#: the *tuning* request's forget accuracy to its retrain.
-TUNED: dict[tuple[str, str], dict[str, dict]] = {}
+#: per-(dataset, scenario) option overrides of the class defaults, chosen on *tuning* requests
+#: (seed 100 for random forgetting, seed 105 = class 5 for class forgetting, seeds 100/101 for the
+#: diabetes range): different splits, originals and forget sets from the evaluated seeds 0, 1, 2.
+#: Criteria: retain / validation accuracy kept, and the tuning request's gap to its own retrain.
+_RANDOM = {"scrub": {"epochs": 2, "max_epochs": 1, "retain_fraction": 0.5}}
+_CLASS = {
+    "bad_teacher": {"lr": 2e-3, "retain_fraction": 1.0},
+    # alpha = 0: the tau = 4 distillation on D_r re-teaches the forgotten class through the
+    # teacher's soft outputs on retained samples (measured on the tuning request: forget acc
+    # 0.94 with alpha = 0.1, 0.0 with alpha = 0)
+    "scrub": {"alpha": 0.0, "temperature": 1.0, "forget_lr": 2e-3, "epochs": 4, "max_epochs": 1, "lr": 1e-3},
+    "ssd": {"alpha": 2.0, "dampening": 0.1, "batch_size": 8},
+    "salun": {"epochs": 10, "fraction": 0.3, "retain_weight": 2.0},
+    "l1_sparse": {"epochs": 3, "gamma": 2e-3, "lr": 2e-3},
+}
+TUNED: dict[tuple[str, str], dict[str, dict]] = {
+    ("digits", "random"): _RANDOM,
+    ("mnist5k", "random"): {**_RANDOM, "salun": {"epochs": 1}},
+    ("rotten_tomatoes", "random"): _RANDOM,
+    ("digits", "class"): _CLASS,
+    ("mnist5k", "class"): _CLASS,
+    # tuning seeds 100-104: forget-range MAE / retrain's = 0.81 (1 epoch), 0.98 (2), 1.07 (3)
+    ("diabetes", "range"): {"blindspot": {"epochs": 2}},
+}
 
 TABLE_KEYS = {
     "classification": ["forget_acc", "retain_acc", "test_acc", "mia_efficacy", "avg_gap"],
@@ -112,6 +132,8 @@ def run_general_experiment(dataset: str, scenario: str = "random", methods: Iter
                         if request.target_range else ""))
     agg = {name: aggregate_seeds([{k: v for k, v in r.items() if k != "seed"} for r in runs])
            for name, runs in per_seed.items() if runs}
+    agg = compare_to_reference(agg, "retrain", [k for k in agg["retrain"] if not k.endswith("_std")
+                                                and k not in ("seconds", "peak_mem_mb", "epochs")])
     return {"dataset": dataset, "task": probe.task, "scenario": scenario, "fraction": fraction, "seeds": seeds,
             "device": str(dev), "methods": agg, "per_seed": per_seed, "options": opts,
             "table_keys": table_keys(probe.task, scenario), "notes": notes,

@@ -80,7 +80,7 @@ def make_model(data, seed: int = 0) -> nn.Module:
     if data.image_side is not None:
         return SmallCNN(data.image_side, data.num_classes)
     if data.task == "regression":
-        return MLP(data.num_features, 1, hidden=(64, 64))
+        return MLP(data.num_features, 1, hidden=(64,))
     return MLP(data.num_features, data.num_classes, hidden=(128,))
 
 

@@ -18,6 +18,12 @@ preserver's non-edge knowledge is retained too), :math:`D_f` the deleted edges,
 :math:`V_r, V_f` the endpoints of :math:`E_r` and :math:`D_f`. All models run on the retained
 graph.
 
+Node and feature deletion (node classification) use the same loss with
+:math:`p = \mathrm{softmax}(z/\tau)` over classes: the retain term on the retained training
+nodes :math:`V_r` (retained view), the forget term on the deleted nodes :math:`V_f` queried with
+their original features and links (the destroyer sees the same query), and :math:`h` the
+penultimate-layer node embedding.
+
 The paper's text was not available; its open choices are options. Defaults were chosen by
 validation AUROC on Cora/CiteSeer GCN (never on the forget set), see
 ``benchmarks/results/d2dgn_options.md``.
@@ -25,12 +31,14 @@ validation AUROC on Cora/CiteSeer GCN (never on the forget set), see
 Args:
     alpha: retain weight :math:`\alpha` (default 0.5, as the paper).
     temperature: :math:`\tau` (default 4.0).
-    feature_weight: :math:`\lambda`, weight of the embedding MSE (default 1.0).
+    feature_weight: :math:`\lambda`, weight of the embedding MSE (default 0.0). On dense
+        graphs (ogbl-ddi) the deleted edges touch nearly every node, and an embedding term
+        towards the destroyer pulls every node to a random embedding.
     student_init: ``"original"`` (default; start from :math:`\theta_o`) or ``"random"``.
-    retain_scope: ``"all"`` retained edges (default) or ``"khop"``: only those with an
-        endpoint in the 2-hop neighbourhood of :math:`D_f`.
+    retain_scope: ``"khop"`` (default): retained edges with an endpoint in the 2-hop
+        neighbourhood of :math:`D_f`, or ``"all"`` retained edges.
     epochs: optimisation steps (default 10); lr: Adam learning rate (default 1e-3).
-    batch_size: retained edges per step (default ``None`` = all in scope).
+    batch_size: retained edges (nodes) per step (default ``None`` = all in scope).
 """
 from __future__ import annotations
 
@@ -39,8 +47,7 @@ import torch
 from ..core.distillation import two_teacher_loss
 from ..core.optim import optimise
 from ..core.unlearner import clone_model
-from ..tasks.link_prediction import random_pairs
-from .base import GraphUnlearner
+from .base import GraphUnlearner, task_ops
 
 
 class D2DGN(GraphUnlearner):
@@ -48,8 +55,8 @@ class D2DGN(GraphUnlearner):
 
     name = "d2dgn"
 
-    def __init__(self, alpha: float = 0.5, temperature: float = 4.0, feature_weight: float = 1.0,
-                 student_init: str = "original", retain_scope: str = "all", epochs: int = 10, lr: float = 1e-3,
+    def __init__(self, alpha: float = 0.5, temperature: float = 4.0, feature_weight: float = 0.0,
+                 student_init: str = "original", retain_scope: str = "khop", epochs: int = 10, lr: float = 1e-3,
                  batch_size: int | None = None, **kw):
         super().__init__(**kw)
         if student_init not in ("original", "random"):
@@ -63,41 +70,35 @@ class D2DGN(GraphUnlearner):
         self.epochs, self.lr, self.batch_size = epochs, lr, batch_size
 
     def _unlearn(self, model, data, request):
-        problem = self.problem(data, request)
-        x, graph = problem.x, problem.graph
+        ops = task_ops(self.problem(data, request))
         preserver = clone_model(model, self.device).eval()
         destroyer = model.fresh_copy(seed=self.seed + 7919).to(self.device).eval()
         student = (clone_model(model, self.device) if self.student_init == "original"
                    else model.fresh_copy(seed=self.seed + 1).to(self.device))
+        emb = bool(self.feature_weight)
         with torch.no_grad():
-            z_pres, z_destr = preserver(x, graph), destroyer(x, graph)
-        retain = problem.retain
-        if self.retain_scope == "khop":
-            near = problem.hop_masks[-1]
-            retain = retain[:, near[retain[0]] | near[retain[1]]]
-        if retain.size(1) == 0:
-            raise ValueError("d2dgn: no retained edges in scope to preserve")
+            z_pres, h_pres = ops.outputs(preserver, with_embedding=True)
+            z_destr, h_destr = ops.outputs(destroyer, query=True, with_embedding=True)
+        if ops.retain_select(self.generator(), None, self.retain_scope).numel() == 0:
+            raise ValueError("d2dgn: no retained edges/nodes in scope to preserve")
         gen = self.generator()
-        forget = problem.forget
-        forget_nodes = forget.flatten().unique()
-        decode = student.decode
-        t_forget = decode(z_destr, forget)
+        forget_nodes = ops.forget_nodes
+        t_forget = ops.forget_logits(destroyer, z_destr)
 
         def objective(step):
             student.train()
-            pos = retain
-            if self.batch_size is not None and self.batch_size < retain.size(1):
-                pos = retain[:, torch.randperm(retain.size(1), generator=gen)[:self.batch_size].to(retain.device)]
-            edges = torch.cat([pos, random_pairs(problem.num_nodes, pos.size(1), self.device, gen)], 1)
-            z = student(x, graph)
-            nodes_r = edges.flatten().unique() if self.feature_weight else None
+            sel = ops.retain_select(gen, self.batch_size, self.retain_scope)
+            z, h = ops.outputs(student, with_embedding=True)
+            zq, hq = (z, h) if ops.same_view else ops.outputs(student, query=True, with_embedding=True)
+            nodes_r = ops.select_nodes(sel) if emb else None
             return two_teacher_loss(
-                decode(z, edges), decode(z_pres, edges), decode(z, forget), t_forget,
+                ops.retain_logits(student, z, sel), ops.retain_logits(preserver, z_pres, sel),
+                ops.forget_logits(student, zq), t_forget,
                 alpha=self.alpha, temperature=self.temperature, feature_weight=self.feature_weight,
-                student_retain_feat=z[nodes_r] if self.feature_weight else None,
-                preserver_retain_feat=z_pres[nodes_r] if self.feature_weight else None,
-                student_forget_feat=z[forget_nodes] if self.feature_weight else None,
-                destroyer_forget_feat=z_destr[forget_nodes] if self.feature_weight else None)
+                student_retain_feat=h[nodes_r] if emb else None,
+                preserver_retain_feat=h_pres[nodes_r] if emb else None,
+                student_forget_feat=hq[forget_nodes] if emb else None,
+                destroyer_forget_feat=h_destr[forget_nodes] if emb else None)
 
         history = optimise(student.parameters(), objective, steps=self.epochs, lr=self.lr,
                            progress=self.progress(self.epochs))

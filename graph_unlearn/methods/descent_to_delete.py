@@ -7,7 +7,7 @@ import torch
 
 from ..core.retain_forget import retain_forget_steps
 from ..core.unlearner import clone_model
-from .base import GraphUnlearner, retained_edge_loss
+from .base import GraphUnlearner, task_ops
 
 
 class DescentToDelete(GraphUnlearner):
@@ -23,12 +23,13 @@ class DescentToDelete(GraphUnlearner):
 
     def _unlearn(self, model, data, request):
         problem = self.problem(data, request)
+        ops = task_ops(problem)
         student = clone_model(model, self.device).train()
         gen = self.generator()
 
         def losses(step):
-            z = student(problem.x, problem.graph)
-            return retained_edge_loss(student, z, problem, gen, self.batch_size), z.new_zeros(())
+            z = ops.outputs(student)
+            return ops.retain_loss(student, z, gen, self.batch_size), z.new_zeros(())
 
         retain_forget_steps(student.parameters(), losses, steps=self.steps, retain_weight=1.0, forget_weight=0.0,
                             lr=self.lr, progress=self.progress(self.steps))

@@ -13,7 +13,9 @@ own layer's loss (layer-wise: the next layer sees its output detached)
 
 where :math:`\bar h` are the frozen original model's layer outputs on the retained graph,
 the random pairs are drawn once, and :math:`S` are the affected nodes other than the deleted
-edges' endpoints. Everything is sparse: masks and index gathers, no :math:`N\times N` tensor.
+edges' endpoints. Node variant (node/feature deletion): the deleted nodes, queried with their
+original features and links, play the endpoints' role (their representations are matched to
+random nodes'), and the masks are the hops around the deleted nodes. Everything is sparse: masks and index gathers, no :math:`N\times N` tensor.
 
 Args:
     alpha: DEC weight :math:`\alpha` (default 0.5).
@@ -32,8 +34,7 @@ from torch import nn
 from ..core.optim import optimise
 from ..core.unlearner import clone_model
 from ..models.gnn import GNN
-from ..tasks.link_prediction import random_pairs
-from .base import GraphUnlearner
+from .base import GraphUnlearner, task_ops
 
 
 class DeletionOperator(nn.Module):
@@ -111,29 +112,29 @@ class GNNDelete(GraphUnlearner):
         self.alpha, self.epochs, self.lr, self.init, self.layerwise = alpha, epochs, lr, init, layerwise
 
     def _unlearn(self, model, data, request):
-        problem = self.problem(data, request)
+        problem = task_ops(self.problem(data, request))
         base = clone_model(model, self.device).eval()
         n_layers = base.num_layers
         hop = problem.hop_masks
         masks = [hop[min(l + 1, len(hop) - 1)] for l in range(n_layers)]
+        with torch.no_grad():  # the frozen original's layer outputs on the retained graph
+            _, target_layers = base(problem.x, problem.graph, return_layers=True)
         student = GNNDeleteModel(base, masks, self.init).to(self.device)
         student.layerwise = self.layerwise
         init_ops = [op.weight.detach().clone() for op in student.operators]
-
-        with torch.no_grad():
-            _, target_layers = model.to(self.device)(problem.x, problem.graph, return_layers=True)
         gen = self.generator()
-        pairs = random_pairs(problem.num_nodes, problem.forget.size(1), self.device, gen)
+        anchors, randoms = problem.anchors(gen)
         endpoints = torch.zeros(problem.num_nodes, dtype=torch.bool, device=self.device)
-        endpoints[problem.forget.flatten()] = True
-        u, v = problem.forget
+        endpoints[problem.forget_nodes] = True
 
         def objective(step):
             student.train()
             _, layers = student(problem.x, problem.graph, return_layers=True)
+            layers_q = layers if problem.same_view else student(problem.query_x, problem.query_graph,
+                                                                return_layers=True)[1]
             total, logs = 0.0, {}
-            for l, (h, t) in enumerate(zip(layers, target_layers)):
-                dec = F.mse_loss(torch.cat([h[u], h[v]], -1), torch.cat([t[pairs[0]], t[pairs[1]]], -1))
+            for l, (h, hq, t) in enumerate(zip(layers, layers_q, target_layers)):
+                dec = F.mse_loss(torch.cat([hq[a] for a in anchors], -1), torch.cat([t[r] for r in randoms], -1))
                 ni_nodes = masks[l] & ~endpoints
                 ni = F.mse_loss(h[ni_nodes], t[ni_nodes]) if bool(ni_nodes.any()) else h.new_zeros(())
                 total = total + self.alpha * dec + (1 - self.alpha) * ni

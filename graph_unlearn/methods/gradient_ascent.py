@@ -1,11 +1,13 @@
 r"""Gradient ascent: increase the link loss of the deleted edges,
 :math:`\theta \leftarrow \theta + \eta\nabla_\theta \mathcal{L}_{BCE}(D_f)`, on the retained graph.
-Unbounded, so it runs a small fixed number of steps (it cannot use the forget set to stop)."""
+Unbounded, so it runs a small fixed number of steps (it cannot use the forget set to stop).
+For node/feature deletion the loss is the cross-entropy of the forgotten nodes, queried with
+their original data."""
 from __future__ import annotations
 
 from ..core.retain_forget import retain_forget_steps
 from ..core.unlearner import clone_model
-from .base import GraphUnlearner, forget_edge_loss
+from .base import GraphUnlearner, task_ops
 
 
 class GradientAscent(GraphUnlearner):
@@ -19,11 +21,12 @@ class GradientAscent(GraphUnlearner):
 
     def _unlearn(self, model, data, request):
         problem = self.problem(data, request)
+        ops = task_ops(problem)
         student = clone_model(model, self.device).train()
 
         def losses(step):
-            z = student(problem.x, problem.graph)
-            return z.new_zeros(()), -forget_edge_loss(student, z, problem)
+            zq = ops.outputs(student, query=True)
+            return zq.new_zeros(()), -ops.forget_loss(student, zq)
 
         retain_forget_steps(student.parameters(), losses, steps=self.steps, retain_weight=0.0, forget_weight=1.0,
                             lr=self.lr, progress=self.progress(self.steps))

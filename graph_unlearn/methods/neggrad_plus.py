@@ -3,12 +3,14 @@ r"""NegGrad+: descend on the retained edges, ascend on the deleted ones,
 .. math:: \mathcal{L} = \alpha\,\mathcal{L}_{BCE}(D_r) - (1-\alpha)\,\mathcal{L}_{BCE}(D_f),
 
 through the shared loop :func:`graph_unlearn.core.retain_forget_steps` (the same one MMRecUn
-runs with a swapped instead of negated forget loss)."""
+runs with a swapped instead of negated forget loss). For node/feature deletion the losses are
+the cross-entropy of the retained training nodes and of the forgotten nodes (queried with their
+original data)."""
 from __future__ import annotations
 
 from ..core.retain_forget import retain_forget_steps
 from ..core.unlearner import clone_model
-from .base import GraphUnlearner, forget_edge_loss, retained_edge_loss
+from .base import GraphUnlearner, task_ops
 
 
 class NegGradPlus(GraphUnlearner):
@@ -25,13 +27,14 @@ class NegGradPlus(GraphUnlearner):
 
     def _unlearn(self, model, data, request):
         problem = self.problem(data, request)
+        ops = task_ops(problem)
         student = clone_model(model, self.device).train()
         gen = self.generator()
 
         def losses(step):
-            z = student(problem.x, problem.graph)
-            return (retained_edge_loss(student, z, problem, gen, self.batch_size),
-                    -forget_edge_loss(student, z, problem))
+            z = ops.outputs(student)
+            zq = z if ops.same_view else ops.outputs(student, query=True)
+            return (ops.retain_loss(student, z, gen, self.batch_size), -ops.forget_loss(student, zq))
 
         retain_forget_steps(student.parameters(), losses, steps=self.steps, retain_weight=self.alpha,
                             forget_weight=1 - self.alpha, lr=self.lr, progress=self.progress(self.steps))

@@ -1,9 +1,11 @@
 """Retrain: the exact reference. Same architecture and recipe, trained from scratch on the
-retained graph :math:`D_r`, with early stopping on validation AUROC."""
+retained graph :math:`D_r`, with early stopping on validation AUROC (link prediction) or
+validation accuracy (node classification; the default link recipe is then replaced by
+:data:`graph_unlearn.tasks.node_classification.NODE_TRAIN`)."""
 from __future__ import annotations
 
-from ..models.training import TrainConfig, train_link_predictor
-from .base import GraphUnlearner
+from ..models.training import TrainConfig
+from .base import GraphUnlearner, task_ops
 
 
 class Retrain(GraphUnlearner):
@@ -24,9 +26,7 @@ class Retrain(GraphUnlearner):
         self.init_seed = init_seed
 
     def _unlearn(self, model, data, request):
-        problem = self.problem(data, request)
-        split = problem.split
+        ops = task_ops(self.problem(data, request))
         new = model.fresh_copy(seed=self.init_seed if self.init_seed is not None else self.seed + 1).to(self.device)
-        info = train_link_predictor(new, split.x, problem.graph, problem.retain, split.val_pos, split.val_neg,
-                                    self.config, progress=self.verbose, desc="retrain")
-        return new, info["epochs"], {"best_val_auroc": info["best_val_auroc"]}
+        info = ops.retrain(new, self.config, progress=self.verbose)
+        return new, info.pop("epochs"), info

@@ -16,3 +16,12 @@ from .ranking import (topk_hits, recall_at_k, ndcg_at_k, precision_at_k, ranking
                       mean_over_users)
 
 __all__ += ["topk_hits", "recall_at_k", "ndcg_at_k", "precision_at_k", "ranking_metrics", "mean_over_users"]
+from .general import (mia_efficacy, entropy_mia_member_rate, loss_threshold_mia, regression_mia,  # noqa: E402
+                      zrf_score, activation_distance, average_gap, relearn_time, true_class_confidence,
+                      prediction_entropy)
+
+__all__ += ["mia_efficacy", "entropy_mia_member_rate", "loss_threshold_mia", "regression_mia", "zrf_score",
+            "activation_distance", "average_gap", "relearn_time", "true_class_confidence", "prediction_entropy"]
+from .node import node_accuracies, confidence_features, node_membership_auc  # noqa: E402
+
+__all__ += ["node_accuracies", "confidence_features", "node_membership_auc"]

@@ -91,6 +91,14 @@ class InteractionData:
         kw.update(changes)
         return replace(self, **kw)
 
+    def first_users(self, n: int) -> "InteractionData":
+        """The interactions of users ``0..n-1`` only (all items kept): a small real slice."""
+        if not 0 < n <= self.num_users:
+            raise ValueError(f"n must lie in [1, {self.num_users}], got {n}")
+        sub = self.select(self.user < n, removed_users=self.removed_users[:n].clone())
+        sub.num_users = n
+        return sub
+
     def modality_dims(self) -> dict[str, int]:
         return {k: int(v.size(1)) for k, v in self.modalities.items()}
 

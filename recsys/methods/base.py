@@ -36,7 +36,7 @@ class RecUnlearner(Unlearner):
         return torch.Generator().manual_seed(self.seed)
 
     def problem(self, model, data: InteractionData, request, need_forget: bool = True,
-                need_retain: bool = True) -> RecProblem:
+                need_retain: bool = True, allow_empty_forget: bool = False) -> RecProblem:
         if not isinstance(data, InteractionData):
             raise ValueError(f"{self.name}: data must be an InteractionData, got {type(data).__name__}")
         if model.num_users != data.num_users or model.num_items != data.num_items:
@@ -52,6 +52,8 @@ class RecUnlearner(Unlearner):
             u, i = retained.train_pairs()
             retain = PairBatches(u, i, sampler, self.batch_size, gen)
         if need_forget:
+            if deletion.num_forget == 0 and allow_empty_forget:
+                return RecProblem(deletion, graph, retain, None)
             if deletion.num_forget == 0:
                 raise ValueError(f"{self.name}: the request removes no training interaction, nothing to unlearn")
             forget = PairBatches(deletion.forget_user, deletion.forget_item, sampler, self.batch_size, gen)
@@ -59,7 +61,8 @@ class RecUnlearner(Unlearner):
 
 
 def retain_forget_unlearn(unlearner: RecUnlearner, model, data, request, *, mode: str, retain_weight: float,
-                          forget_weight: float, reg: float, steps: int, lr: float):
+                          forget_weight: float, reg: float, steps: int, lr: float,
+                          optimizer: str = "adam"):
     r"""The one "descend on retain, reverse on forget" loop of the recommender side (MMRecUn with
     ``mode='swap'``, NegGrad+ with ``mode='negate'``): per step one forward pass on the retained
     graph, a BPR batch of retained interactions and one of forgotten interactions,
@@ -69,12 +72,14 @@ def retain_forget_unlearn(unlearner: RecUnlearner, model, data, request, *, mode
 
     run by :func:`graph_unlearn.core.retain_forget.retain_forget_steps` with
     :func:`~graph_unlearn.core.retain_forget.reversed_loss`."""
+    import torch
+
     from graph_unlearn.core.retain_forget import retain_forget_steps, reversed_loss
     from graph_unlearn.core.unlearner import clone_model
 
     from ..models.base import bpr_loss
 
-    p = unlearner.problem(model, data, request)
+    p = unlearner.problem(model, data, request, allow_empty_forget=True)
     student = clone_model(model, unlearner.device).train()
     reverse = reversed_loss(bpr_loss, mode)
     batch = {}
@@ -82,17 +87,20 @@ def retain_forget_unlearn(unlearner: RecUnlearner, model, data, request, *, mode
     def losses(step):
         out = student(p.graph)
         ru, ri, rj = p.retain.next()
-        fu, fi, fj = p.forget.next()
-        batch["idx"] = (ru, ri, rj, fu, fi, fj)
         l_r = bpr_loss(student.score_pairs(out, ru, ri), student.score_pairs(out, ru, rj))
+        batch["idx"] = [(ru, ri, rj)]
+        if p.forget is None:   # e.g. a modality deletion: nothing to reverse, adapt on D_r only
+            return l_r, torch.zeros((), device=l_r.device)
+        fu, fi, fj = p.forget.next()
+        batch["idx"].append((fu, fi, fj))
         l_f = reverse(student.score_pairs(out, fu, fi), student.score_pairs(out, fu, fj))
         return l_r, l_f
 
     def regulariser():
-        ru, ri, rj, fu, fi, fj = batch["idx"]
-        return reg * (student.l2(ru, ri, rj) + student.l2(fu, fi, fj))
+        return reg * sum(student.l2(*b) for b in batch["idx"])
 
     hist = retain_forget_steps(student.parameters(), losses, steps=steps, retain_weight=retain_weight,
-                               forget_weight=forget_weight, lr=lr, regulariser=regulariser if reg else None)
+                               forget_weight=forget_weight, lr=lr, regulariser=regulariser if reg else None,
+                               optimizer=optimizer)
     last = hist[-1] if hist else {}
     return student, steps, {"final_retain_loss": last.get("retain"), "final_forget_loss": last.get("forget")}

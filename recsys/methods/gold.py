@@ -13,6 +13,9 @@ class Gold(RecUnlearner):
     original model was trained with."""
 
     name = "gold"
+    #: a retrain-like reference: when the request does not touch what the model uses (e.g. a
+    #: modality deletion for LightGCN) retraining with the same seed rightly gives the same weights
+    changes_parameters = False
 
     def __init__(self, epochs: int = 300, lr: float = 1e-3, reg: float = 1e-4, patience: int = 5,
                  eval_every: int = 5, **kw):

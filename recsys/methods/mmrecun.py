@@ -21,16 +21,24 @@ from .base import RecUnlearner, retain_forget_unlearn
 
 class MMRecUn(RecUnlearner):
     """Args: ``alpha`` (forget weight, 0.5), ``beta`` (retain weight, 1.0), ``reg`` (λ, 1e-4),
-    ``steps`` (30), ``lr`` (1e-3), ``batch_size`` (2048)."""
+    ``steps`` (30), ``lr`` (1e-3), ``optimizer`` ("adam" or "sgd"; SGD moves parameters in
+    proportion to their gradient, so the large reverse-BPR gradients of the forget pairs act
+    where Adam's per-coordinate normalisation would also amplify tiny retain gradients
+    everywhere), ``batch_size`` (2048)."""
 
     name = "mmrecun"
 
-    def __init__(self, alpha: float = 0.5, beta: float = 1.0, reg: float = 1e-4, steps: int = 30, lr: float = 1e-3, **kw):
+    def __init__(self, alpha: float = 0.5, beta: float = 1.0, reg: float = 1e-4, steps: int = 30, lr: float = 1e-3,
+                 optimizer: str = "adam", **kw):
         super().__init__(**kw)
         if alpha < 0 or beta < 0 or reg < 0:
             raise ValueError(f"alpha, beta and reg must be >= 0, got {alpha}, {beta}, {reg}")
         self.alpha, self.beta, self.reg, self.steps, self.lr = alpha, beta, reg, steps, lr
+        if optimizer not in ("adam", "sgd"):
+            raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
+        self.optimizer = optimizer
 
     def _unlearn(self, model, data, request):
         return retain_forget_unlearn(self, model, data, request, mode="swap", retain_weight=self.beta,
-                                     forget_weight=self.alpha, reg=self.reg, steps=self.steps, lr=self.lr)
+                                     forget_weight=self.alpha, reg=self.reg, steps=self.steps, lr=self.lr,
+                                     optimizer=self.optimizer)

@@ -35,7 +35,7 @@ class RecModel(nn.Module):
         return (u[users] * i[items]).sum(-1)
 
     def l2(self, users: torch.Tensor, pos: torch.Tensor, neg: torch.Tensor) -> torch.Tensor:
-        """:math:`\tfrac{1}{2B}\,\|\Theta_{batch}\|^2` over the batch's ego (layer-0) parameters."""
+        r""":math:`\tfrac{1}{2B}\,\|\Theta_{batch}\|^2` over the batch's ego (layer-0) parameters."""
         total = 0.0
         for table, idx in self.batch_parameters(users, pos, neg):
             total = total + table[idx].pow(2).sum()

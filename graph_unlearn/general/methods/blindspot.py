@@ -1,16 +1,16 @@
-r"""Blindspot (Chundawat et al. 2023, "Deep regression unlearning"). A *blindspot* proxy of the
-same architecture is trained briefly (``proxy_epochs``) from random initialisation on the
-retained data only, so it has never seen :math:`D_f`. The original is then tuned for one epoch
-on batches of :math:`D_r \cup D_f` with
+r"""Blindspot (Tarun, Chundawat, Mandal, Kankanhalli, ICML 2023, "Deep regression unlearning").
+A *blindspot* proxy of the same architecture is trained briefly (``proxy_epochs``) from random
+initialisation on the retained data only, so it has never seen :math:`D_f`. The original is then tuned for ``epochs``
+(default 1, as in the paper) on paired batches of :math:`D_r` and :math:`D_f` with
 
 .. math:: \mathcal{L} = \mathcal{L}(\theta; D_r)
-   + \lambda\Big(\lVert f_\theta(x_f) - f_{bs}(x_f)\rVert_1
-   + \sum_l \big\lVert a_l^\theta(x_f) - a_l^{bs}(x_f)\big\rVert_2\Big),
+   + w\Big(\lVert f_\theta(x_f) - f_{bs}(x_f)\rVert_1
+   + \lambda \sum_l \big\lVert a_l^\theta(x_f) - a_l^{bs}(x_f)\big\rVert_2\Big),
 
 where :math:`a_l = \mathrm{vec}(h_l^2) / \lVert \mathrm{vec}(h_l^2) \rVert_2` is the
 attention map of the model's ``features(x)[l]`` (channel-summed for conv maps), and
-:math:`\lambda` = ``attention_weight`` = 50. Works for any loss hook (L1/MSE regression,
-cross-entropy)."""
+:math:`\lambda` = ``attention_weight`` = 50, :math:`w` = ``forget_weight`` = 1. Works for any loss
+hook (L1/MSE regression, cross-entropy)."""
 from __future__ import annotations
 
 import torch
@@ -32,18 +32,18 @@ def attention_map(h: torch.Tensor) -> torch.Tensor:
 
 
 class Blindspot(GeneralUnlearner):
-    """Args: ``proxy_epochs`` (3), ``proxy_lr`` (1e-3), ``epochs`` (1), ``lr`` (1e-3),
-    ``attention_weight`` (50.0), ``batch_size`` (32), ``loss`` hook. The model needs a
+    """Args: ``proxy_epochs`` (10), ``proxy_lr`` (1e-3), ``epochs`` (1), ``lr`` (1e-3),
+    ``attention_weight`` (50.0), ``forget_weight`` (1.0), ``batch_size`` (32), ``loss`` hook. The model needs a
     ``features(x)`` method returning its intermediate activations (both bundled models have
     one); without it only the output L1 term is used."""
 
     name = "blindspot"
 
-    def __init__(self, proxy_epochs: int = 3, proxy_lr: float = 1e-3, epochs: int = 1, lr: float = 1e-3,
-                 attention_weight: float = 50.0, batch_size: int = 32, **kw):
+    def __init__(self, proxy_epochs: int = 10, proxy_lr: float = 1e-3, epochs: int = 1, lr: float = 1e-3,
+                 attention_weight: float = 50.0, forget_weight: float = 1.0, batch_size: int = 32, **kw):
         super().__init__(batch_size=batch_size, **kw)
         self.proxy_epochs, self.proxy_lr, self.epochs, self.lr = proxy_epochs, proxy_lr, epochs, lr
-        self.attention_weight = attention_weight
+        self.attention_weight, self.forget_weight = attention_weight, forget_weight
 
     def _unlearn(self, model, data, request):
         pb = self.problem(data, request)
@@ -64,6 +64,7 @@ class Blindspot(GeneralUnlearner):
                 forget = F.l1_loss(f_out, p_out)
                 if has_feats:
                     for h, hp in zip(net.features(xf), p_feats):
-                        forget = forget + (attention_map(h) - attention_map(hp)).norm(dim=1).mean()
-                step(opt, pb.loss(net(pb.xr[ir]), pb.yr[ir]) + self.attention_weight * forget)
+                        att = (attention_map(h) - attention_map(hp)).norm(dim=1).mean()
+                        forget = forget + self.attention_weight * att
+                step(opt, pb.loss(net(pb.xr[ir]), pb.yr[ir]) + self.forget_weight * forget)
         return net, self.epochs, {}

@@ -1,6 +1,7 @@
-r"""Gaussian amnesiac (regression analogue of amnesiac / random-label unlearning, Tarun et al.
-2023): the forget targets are redrawn from a normal distribution fitted to the training
-targets, :math:`\tilde y_f \sim \mathcal N(\mu_y, \sigma_y^2)`, and the original is fine-tuned
+r"""Gaussian amnesiac (the regression baseline of Tarun et al., ICML 2023, "Deep regression
+unlearning"; amnesiac / random-label unlearning for continuous targets): the forget targets
+are redrawn from a normal distribution fitted to the training targets,
+:math:`\tilde y_f \sim \mathcal N(\mu_y, \sigma_y^2)`, and the original is fine-tuned
 for one epoch on :math:`D_r \cup \{(x_f, \tilde y_f)\}` with the loss hook. Regression only."""
 from __future__ import annotations
 

@@ -27,18 +27,23 @@ from .base import GeneralUnlearner, adam, step
 class SCRUB(GeneralUnlearner):
     """Args: ``epochs`` (3), ``max_epochs`` (2), ``temperature`` (4.0), ``alpha`` (1.0), ``gamma``
     (1.0), ``lr`` (5e-4), ``forget_lr`` (the max-step learning rate, default = ``lr``),
-    ``batch_size`` (64). Classification only."""
+    ``batch_size`` (64), ``forget_batch_size`` (16), ``retain_fraction`` of :math:`D_r` visited by
+    each epoch's min-steps (1.0). Classification only."""
 
     name = "scrub"
     tasks = ("classification",)
 
     def __init__(self, epochs: int = 3, max_epochs: int = 2, temperature: float = 4.0, alpha: float = 1.0,
-                 gamma: float = 1.0, lr: float = 5e-4, forget_lr: float | None = None, **kw):
+                 gamma: float = 1.0, lr: float = 5e-4, forget_lr: float | None = None, forget_batch_size: int = 16,
+                 retain_fraction: float = 1.0, **kw):
         super().__init__(**kw)
         if max_epochs > epochs:
             raise ValueError(f"max_epochs ({max_epochs}) cannot exceed epochs ({epochs})")
         self.epochs, self.max_epochs, self.temperature = epochs, max_epochs, temperature
+        if not 0 < retain_fraction <= 1:
+            raise ValueError(f"retain_fraction must lie in (0, 1], got {retain_fraction}")
         self.alpha, self.gamma, self.lr, self.forget_lr = alpha, gamma, lr, forget_lr
+        self.forget_batch_size, self.retain_fraction = forget_batch_size, retain_fraction
 
     def _unlearn(self, model, data, request):
         pb = self.problem(data, request)
@@ -48,14 +53,15 @@ class SCRUB(GeneralUnlearner):
         opt_max = adam(student.parameters(), self.forget_lr or self.lr)
         gen = self.generator()
         for epoch in range(self.epochs):
-            for idx in self.epoch_batches(len(pb.xr), gen):
+            n_r = max(1, int(round(self.retain_fraction * len(pb.xr))))
+            for idx in self.epoch_batches(len(pb.xr), gen)[: -(-n_r // self.batch_size)]:
                 with torch.no_grad():
                     t = teacher(pb.xr[idx])
                 out = student(pb.xr[idx])
                 loss = self.alpha * distillation_kl(out, t, self.temperature) + self.gamma * pb.loss(out, pb.yr[idx])
                 step(opt, loss)
             if epoch < self.max_epochs:
-                for idx in self.epoch_batches(len(pb.xf), gen):
+                for idx in self.epoch_batches(len(pb.xf), gen, self.forget_batch_size):
                     with torch.no_grad():
                         t = teacher(pb.xf[idx])
                     step(opt_max, -distillation_kl(student(pb.xf[idx]), t, self.temperature))

@@ -1,0 +1,105 @@
+"""Conversions at the API edge: PyG ``Data`` / our :class:`~graph_unlearn.data.Graph` ⇄ DGL
+graphs ⇄ networkx ⇄ scipy sparse. Graphs are undirected: every converter returns both
+directions of each edge, and node ids are kept as they are, so a request written in one
+library's ids applies unchanged in another's.
+
+DGL (``dgl==1.1.3``) and networkx are optional: they are imported only when used.
+"""
+from __future__ import annotations
+
+import torch
+from torch_geometric.data import Data
+
+from .graph import Graph
+
+#: DGL node-data keys read/written for features, labels and split masks (DGL's built-in datasets' names)
+DGL_KEYS = {"x": "feat", "y": "label", "train_mask": "train_mask", "val_mask": "val_mask", "test_mask": "test_mask"}
+
+
+def _dgl():
+    try:
+        import dgl
+    except Exception as err:  # pragma: no cover - depends on the environment
+        raise ImportError(f"DGL is needed for this conversion (pip install 'dgl==1.1.3'): {err}") from err
+    return dgl
+
+
+def _edge_index(obj) -> tuple[torch.Tensor, int]:
+    if isinstance(obj, Graph):
+        return obj.edge_index, obj.num_nodes
+    if isinstance(obj, Data):
+        return obj.edge_index, int(obj.num_nodes)
+    raise ValueError(f"expected a Graph or a torch_geometric Data, got {type(obj).__name__}")
+
+
+def to_dgl(obj, x: torch.Tensor | None = None):
+    """A DGL graph from a :class:`Graph` or a PyG ``Data`` (features, labels and masks of a
+    ``Data`` go to ``ndata['feat' | 'label' | '*_mask']``; ``x`` adds features to a Graph)."""
+    dgl = _dgl()
+    ei, n = _edge_index(obj)
+    g = dgl.graph((ei[0], ei[1]), num_nodes=n, device=ei.device)
+    if isinstance(obj, Data):
+        for key, name in DGL_KEYS.items():
+            val = getattr(obj, key, None)
+            if val is not None:
+                g.ndata[name] = val
+    if x is not None:
+        if x.size(0) != n:
+            raise ValueError(f"x has {x.size(0)} rows but the graph has {n} nodes")
+        g.ndata["feat"] = x
+    return g
+
+
+def from_dgl(g, *, as_data: bool = True):
+    """A PyG ``Data`` (default; with ``x``, ``y`` and masks from ``ndata``) or a
+    :class:`Graph` (``as_data=False``) from a DGL graph; edges are made undirected."""
+    src, dst = g.edges()
+    ei = torch.stack([src, dst]).long()
+    n = g.num_nodes()
+    graph = Graph(ei, n)
+    if not as_data:
+        return graph
+    data = Data(edge_index=graph.edge_index, num_nodes=n)
+    for key, name in DGL_KEYS.items():
+        if name in g.ndata:
+            setattr(data, key, g.ndata[name])
+    return data
+
+
+def to_networkx(obj):
+    """An undirected ``networkx.Graph`` with nodes ``0..N-1``."""
+    import networkx as nx
+
+    ei, n = _edge_index(obj)
+    G = nx.Graph()
+    G.add_nodes_from(range(n))
+    G.add_edges_from(ei.t().tolist())
+    return G
+
+
+def from_networkx(G) -> Graph:
+    """A :class:`Graph` from a networkx graph whose nodes are ``0..N-1``."""
+    n = G.number_of_nodes()
+    if sorted(G.nodes()) != list(range(n)):
+        raise ValueError("networkx nodes must be the integers 0..N-1 (relabel with nx.convert_node_labels_to_integers)")
+    edges = torch.tensor(list(G.edges()), dtype=torch.long).t() if G.number_of_edges() else torch.empty(2, 0, dtype=torch.long)
+    return Graph(edges.reshape(2, -1), n)
+
+
+def to_scipy(obj):
+    """A ``scipy.sparse.csr_matrix`` adjacency (symmetric, ones)."""
+    import numpy as np
+    import scipy.sparse as sp
+
+    ei, n = _edge_index(obj)
+    ei = ei.cpu().numpy()
+    return sp.csr_matrix((np.ones(ei.shape[1], dtype=np.float32), (ei[0], ei[1])), shape=(n, n))
+
+
+def from_scipy(adj) -> Graph:
+    """A :class:`Graph` from a square scipy sparse adjacency (non-zeros are edges)."""
+    if adj.shape[0] != adj.shape[1]:
+        raise ValueError(f"adjacency must be square, got shape {adj.shape}")
+    coo = adj.tocoo()
+    ei = torch.stack([torch.from_numpy(coo.row).long(), torch.from_numpy(coo.col).long()])
+    return Graph(ei, adj.shape[0])

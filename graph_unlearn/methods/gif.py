@@ -1,0 +1,106 @@
+r"""GIF, graph influence function (Wu et al., WWW 2023): a closed-form, training-free update.
+
+Removing data from the training objective :math:`\bar{\mathcal L}(\theta) = \frac1n\sum_i \ell_i(\theta)`
+moves its minimiser by, to first order,
+
+.. math::
+    \Delta\theta \approx \frac1n\, H_{\theta_o}^{-1}\, \nabla_\theta\Big[
+        \underbrace{\sum_{i \in D_f} \ell_i(\theta_o; \mathcal G)}_{\text{removed terms}}
+      + \underbrace{\sum_{i \in \mathcal N} \big(\ell_i(\theta_o; \mathcal G) - \ell_i(\theta_o; \mathcal G')\big)}_{\text{neighbour term}}
+    \Big],
+
+where :math:`H` is the Hessian of :math:`\bar{\mathcal L}` on the original data, :math:`\mathcal G'`
+the retained graph and :math:`\mathcal N` the retained training samples within :math:`k` hops of
+the deletion, whose losses change because message passing no longer sees the deleted data (the
+term the plain influence function lacks). :math:`\theta_u = \theta_o + \Delta\theta`.
+:math:`H^{-1}v` is never formed: it is solved with Hessian-vector products (double backward),
+either by conjugate gradients on :math:`(H + \lambda I)x = v` or by the GIF paper's iterative
+(truncated Neumann) estimate :math:`h_{t+1} = v + (1-\lambda)h_t - Hh_t/s`, :math:`x = h_T/s`.
+
+Samples are the training nodes (node classification, cross-entropy) or the training edges (link
+prediction, BCE against random pairs fixed once).
+
+Args:
+    solver: ``"cg"`` (default) or ``"neumann"`` (the paper's iteration).
+    iterations: CG iterations / Neumann terms (default 20; use ~100 for Neumann).
+    damping: :math:`\lambda` (default 0.05): keeps the system positive definite on non-convex GNNs.
+        On Cora GCN node deletion, 0.01 gave an update of norm 3.9 that destroyed utility
+        (test accuracy 0.87 -> 0.58); 0.05 a small, stable update.
+    scale: :math:`s` of the Neumann iteration (default 500, as the official code).
+    step: multiplier of the final update (default 1.0).
+"""
+from __future__ import annotations
+
+import torch
+
+from ..core.unlearner import clone_model
+from .base import GraphUnlearner, task_ops
+
+
+class GIF(GraphUnlearner):
+    """Graph influence function; update and options in the module docstring."""
+
+    name = "gif"
+
+    def __init__(self, solver: str = "cg", iterations: int = 20, damping: float = 0.05, scale: float = 500.0,
+                 step: float = 1.0, **kw):
+        super().__init__(**kw)
+        if solver not in ("cg", "neumann"):
+            raise ValueError(f"solver must be 'cg' or 'neumann', got {solver!r}")
+        if iterations < 1:
+            raise ValueError(f"iterations must be >= 1, got {iterations}")
+        if damping < 0 or scale <= 0:
+            raise ValueError("damping must be >= 0 and scale > 0")
+        self.solver, self.iterations, self.damping, self.scale, self.step = solver, iterations, damping, scale, step
+
+    def _unlearn(self, model, data, request):
+        ops = task_ops(self.problem(data, request))
+        student = clone_model(model, self.device).eval()  # eval: no dropout in the influence terms
+        params = [p for p in student.parameters() if p.requires_grad]
+        removed_before, after, mean_loss, n = ops.influence_losses(student, self.generator())
+        v = torch.autograd.grad(removed_before - after, params, retain_graph=True, allow_unused=True)
+        v = [torch.zeros_like(p) if g is None else g / n for g, p in zip(v, params)]
+        grads = torch.autograd.grad(mean_loss, params, create_graph=True, allow_unused=True)
+        grads = [torch.zeros_like(p) if g is None else g for g, p in zip(grads, params)]
+
+        def hvp(vec):
+            out = torch.autograd.grad(grads, params, grad_outputs=vec, retain_graph=True, allow_unused=True)
+            return [torch.zeros_like(p) if o is None else o.detach() for o, p in zip(out, params)]
+
+        delta, info = (self._cg if self.solver == "cg" else self._neumann)(hvp, v)
+        with torch.no_grad():
+            for p, d in zip(params, delta):
+                p.add_(self.step * d)
+        return student, 0, {"update_norm": float(torch.sqrt(sum((d * d).sum() for d in delta))), **info}
+
+    def _cg(self, hvp, b):
+        dot = lambda a, c: sum((x * y).sum() for x, y in zip(a, c))  # noqa: E731
+        x = [torch.zeros_like(t) for t in b]
+        r = [t.clone() for t in b]
+        p = [t.clone() for t in r]
+        rs = dot(r, r)
+        b_norm = float(rs.sqrt())
+        it = 0
+        for it in range(1, self.iterations + 1):
+            hp = [h + self.damping * q for h, q in zip(hvp(p), p)]
+            php = dot(p, hp)
+            if float(php) <= 0:  # negative curvature: stop with what we have
+                break
+            a = rs / php
+            x = [xi + a * pi for xi, pi in zip(x, p)]
+            r = [ri - a * hi for ri, hi in zip(r, hp)]
+            rs_new = dot(r, r)
+            if float(rs_new.sqrt()) <= 1e-6 * max(b_norm, 1e-30):
+                break
+            p = [ri + (rs_new / rs) * pi for ri, pi in zip(r, p)]
+            rs = rs_new
+        if it == 0 or not any(bool(t.abs().sum() > 0) for t in x):
+            x = [t.clone() for t in b]  # no usable curvature: a plain gradient step on v
+        return x, {"cg_iterations": it}
+
+    def _neumann(self, hvp, v):
+        h = [t.clone() for t in v]
+        for _ in range(self.iterations):
+            hv = hvp(h)
+            h = [vi + (1 - self.damping) * hi - hvi / self.scale for vi, hi, hvi in zip(v, h, hv)]
+        return [hi / self.scale for hi in h], {"neumann_terms": self.iterations}

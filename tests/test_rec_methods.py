@@ -1,0 +1,155 @@
+"""Recommender unlearners: the reverse-BPR sign, the shared retain/forget loop and each
+method's contract (new model, original untouched, parameters changed, stats)."""
+import pytest
+import torch
+
+import graph_unlearn.core.retain_forget as rf
+from graph_unlearn.core import Unlearner
+from graph_unlearn.core.retain_forget import reversed_loss
+from recsys import FREEDOM, VBPR, FineTune, Gold, GradientAscent, LightGCN, MMRecUn, NegGradPlus
+from recsys.data import load_dataset
+from recsys.models import bpr_loss
+from recsys.requests import InteractionDeletion, ItemDeletion, ModalityDeletion, UserDeletion
+from recsys.training import NegativeSampler, train_bpr
+
+FAST = dict(epochs=6, batch_size=2048, lr=1e-2, eval_every=3, patience=2)
+
+
+@pytest.fixture(scope="module")
+def setup():
+    torch.manual_seed(0)
+    data = load_dataset("ml100k-mm").first_users(150)
+    model = LightGCN(data.num_users, data.num_items, dim=32, num_layers=2)
+    hist = train_bpr(model, data, **FAST)
+    assert hist["best_valid_recall20"] > 0.1       # it learned something real
+    u, i = data.train_pairs()
+    gen = torch.Generator().manual_seed(3)
+    pick = torch.randperm(u.numel(), generator=gen)[:300]
+    return data, model, InteractionDeletion(u[pick], i[pick])
+
+
+def margin(model, data, request):
+    """Mean score gap of the forgotten pairs over fixed random negatives (on the retained graph)."""
+    deletion = request.apply(data)
+    graph = model.build_graph(deletion.retained)
+    with torch.no_grad():
+        out = model(graph)
+        neg = NegativeSampler(deletion.retained, generator=torch.Generator().manual_seed(0))(deletion.forget_user)
+        pos_s = model.score_pairs(out, deletion.forget_user, deletion.forget_item)
+        neg_s = model.score_pairs(out, deletion.forget_user, neg)
+    return float((pos_s - neg_s).mean())
+
+
+def test_reverse_bpr_is_swapped_bpr():
+    pos, neg = torch.tensor([2.0, 0.5]), torch.tensor([0.0, 1.0])
+    rev = reversed_loss(bpr_loss, "swap")
+    assert rev(pos, neg) == pytest.approx(-torch.nn.functional.logsigmoid(neg - pos).mean().item())
+    # descending the reversed loss lowers the positive's score
+    p = pos.clone().requires_grad_(True)
+    rev(p, neg).backward()
+    assert (p.grad > 0).all()
+
+
+def test_mmrecun_sign_lowers_forgotten_scores(setup):
+    """Fails if the reverse BPR sign is flipped (the RRL re-implementation bug): after MMRecUn
+    the forgotten interactions score lower relative to negatives; a forward-BPR run (wrong sign)
+    raises them."""
+    data, model, request = setup
+    before = margin(model, data, request)
+    after = margin(MMRecUn(alpha=4.0, beta=1.0, steps=25, lr=3e-3).unlearn(model, data, request).model, data, request)
+    assert after < before - 0.1 * abs(before)
+    # the same loop with the forget loss NOT reversed reinforces them: the test can tell
+    flipped = MMRecUn(alpha=4.0, beta=1.0, steps=25, lr=3e-3)
+    orig = rf.reversed_loss
+    try:
+        rf.reversed_loss = lambda fn, mode: fn
+        wrong = margin(flipped.unlearn(model, data, request).model, data, request)
+    finally:
+        rf.reversed_loss = orig
+    assert wrong > after
+
+
+def test_mmrecun_and_neggrad_share_the_loop(setup, monkeypatch):
+    data, model, request = setup
+    calls = []
+    real = rf.retain_forget_steps
+
+    def spy(*a, **kw):
+        calls.append(kw)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(rf, "retain_forget_steps", spy)
+    modes = []
+    real_rev = rf.reversed_loss
+    monkeypatch.setattr(rf, "reversed_loss", lambda fn, mode: modes.append(mode) or real_rev(fn, mode))
+    MMRecUn(alpha=0.7, beta=1.0, steps=2).unlearn(model, data, request)
+    NegGradPlus(alpha=0.8, steps=2).unlearn(model, data, request)
+    assert modes == ["swap", "negate"]
+    assert [(c["retain_weight"], c["forget_weight"]) for c in calls] == [(1.0, 0.7), (0.8, pytest.approx(0.2))]
+
+
+@pytest.mark.parametrize("method", [MMRecUn(steps=3), FineTune(steps=3), GradientAscent(steps=3),
+                                    NegGradPlus(steps=3), Gold(**{k: v for k, v in FAST.items() if k != "batch_size"})])
+def test_contract(setup, method):
+    data, model, request = setup
+    assert isinstance(method, Unlearner)
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    res = method.unlearn(model, data, request)
+    assert res.model is not model and isinstance(res.model, LightGCN)
+    assert all(torch.equal(state[k], v) for k, v in model.state_dict().items())
+    assert any(not torch.equal(state[k], v) for k, v in res.model.state_dict().items())
+    assert res.seconds > 0 and res.epochs > 0 and res.method == method.name
+    assert method.name in repr(res)
+
+
+def test_other_requests_and_models(setup):
+    data, _, _ = setup
+    dims = data.modality_dims()
+    for model in (VBPR(data.num_users, data.num_items, dims, dim=16),
+                  FREEDOM(data.num_users, data.num_items, dims, dim=16, knn_k=5)):
+        for request in (UserDeletion([1, 2]), ItemDeletion([0, 49]), ModalityDeletion("text", [0, 1, 2])):
+            res = MMRecUn(steps=2).unlearn(model, data, request)
+            assert type(res.model) is type(model)
+    with pytest.raises(ValueError, match="nothing to unlearn"):
+        GradientAscent(steps=1).unlearn(model, data, ModalityDeletion("text", [0]))
+
+
+def test_option_and_data_errors(setup):
+    data, model, request = setup
+    with pytest.raises(ValueError, match="alpha"):
+        NegGradPlus(alpha=1.5)
+    with pytest.raises(ValueError, match=">= 0"):
+        MMRecUn(alpha=-1)
+    with pytest.raises(ValueError, match="InteractionData"):
+        MMRecUn(steps=1).unlearn(model, {"not": "data"}, request)
+    with pytest.raises(ValueError, match="sized for"):
+        MMRecUn(steps=1).unlearn(LightGCN(3, 4, dim=4), data, request)
+
+
+def test_interaction_mia_sees_training_members(setup):
+    from recsys.evaluation import interaction_mia
+
+    data, model, _ = setup
+    u, i = data.train_pairs()
+    # no deletion: "forgotten" = all training interactions; the (briefly) trained model remembers
+    # them better than test interactions (all ~12k pairs: the AUC estimate is tight)
+    assert interaction_mia(model, data, (u, i)) > 0.515
+    with pytest.raises(ValueError, match="empty"):
+        interaction_mia(model, data, (u[:0], i[:0]))
+
+
+def test_cli_rec_writes_json(tmp_path):
+    import json
+
+    from graph_unlearn.cli import main
+
+    out = tmp_path / "report.json"
+    rc = main(["rec", "--dataset", "ml100k-mm", "--model", "lightgcn", "--delete", "users", "--fraction", "0.05",
+               "--methods", "mmrecun,finetune", "--seeds", "0", "--epochs", "1", "--max-users", "50",
+               "--json", str(out)])
+    assert rc == 0
+    rep = json.loads(out.read_text())
+    for name in ("mmrecun", "finetune", "original"):
+        assert {"test_recall20", "test_ndcg20", "forget_recall20", "mia_auc", "seconds", "peak_mem_mb"} <= set(rep["methods"][name])
+    assert rep["methods"]["mmrecun"]["seconds"] > 0
+    assert main(["rec", "--methods", "nope", "--max-users", "50", "--epochs", "1"]) == 2
