@@ -1,10 +1,8 @@
 """``graph-unlearn run``: the edge-, node- or feature-deletion comparison on real data."""
 from __future__ import annotations
 
-import json
-import math
-
 from ..data.registry import available_datasets
+from .common import parse_seeds, write_json
 from ..methods import METHODS
 from ..metrics.report import format_report
 from ..models.gnn import CONVS
@@ -37,26 +35,19 @@ def register(sub) -> None:
     p.set_defaults(func=main)
 
 
-def _parse_seeds(text: str) -> list[int]:
-    try:
-        return [int(s) for s in text.split(",") if s.strip()]
-    except ValueError:
-        raise ValueError(f"--seeds must be comma-separated integers, got {text!r}") from None
-
-
 def main(args) -> int:
     from ..experiments import NODE_TABLE_METRICS, TABLE_METRICS, run_edge_experiment, run_node_experiment
 
     if args.task == "node":
         report = run_node_experiment(args.dataset, args.model, args.delete, args.fraction, args.methods.split(","),
-                                     _parse_seeds(args.seeds), split=args.split, quick=args.quick, device=args.device,
+                                     parse_seeds(args.seeds), split=args.split, quick=args.quick, device=args.device,
                                      root=args.root, progress=not args.no_progress)
         print(f"\n{report['dataset']} / {report['model']} / delete {report['fraction']:.1%} {report['delete']} "
               f"({report['num_forget_nodes']} nodes, {report['split']} split), seeds {report['seeds']}, "
               f"device {report['device']}")
         return _finish(args, report, NODE_TABLE_METRICS)
     report = run_edge_experiment(args.dataset, args.model, args.fraction, args.setting, args.methods.split(","),
-                                 _parse_seeds(args.seeds), quick=args.quick, device=args.device, root=args.root,
+                                 parse_seeds(args.seeds), quick=args.quick, device=args.device, root=args.root,
                                  checkpoint_dir=args.checkpoint_dir, progress=not args.no_progress)
     print(f"\n{report['dataset']} / {report['model']} / {report['fraction']:.1%} {report['setting']} "
           f"({report['num_forget_edges']} edges), seeds {report['seeds']}, device {report['device']}")
@@ -68,8 +59,5 @@ def _finish(args, report, metrics) -> int:
     for note in report["notes"]:
         print(f"note: {note}")
     print(f"process peak memory {report['process_peak_mem_mb']:.0f} MB, total {report['total_seconds']:.1f} s")
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(report, f, indent=2, default=lambda v: None if isinstance(v, float) and math.isnan(v) else str(v))
-        print(f"wrote {args.json}")
+    write_json(report, args.json)
     return 0
