@@ -14,7 +14,6 @@ is done, so an interrupted run resumes), and the markdown summary
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -23,29 +22,16 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from graph_unlearn.experiments import run_edge_experiment  # noqa: E402
 from graph_unlearn.methods import METHODS  # noqa: E402
-from graph_unlearn.metrics.report import aggregate_seeds  # noqa: E402
+from _common import RESULTS, run_grid  # noqa: E402
+from _common import config_table as common_table  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results"
 GRID = [("Cora", m, "out") for m in ("gcn", "gat", "gin")] + [("Cora", m, "in") for m in ("gcn", "gat", "gin")] \
     + [("CiteSeer", m, "out") for m in ("gcn", "gat", "gin")] + [("ogbl-ddi", m, "out") for m in ("gcn", "gin", "gat")]
 COLUMNS = [("test_auroc", "test AUROC"), ("forget_auroc", "forget AUROC"), ("mia_auc", "MIA AUC")]
 
 
-def _cell(row, ref, key):
-    v, s = row[key], row.get(f"{key}_std", 0.0)
-    return f"{v:.4f} ± {s:.4f} ({abs(v - ref[key]):.4f})"
-
-
 def config_table(rep: dict) -> str:
-    ref = rep["methods"]["retrain"]
-    head = "| method | " + " | ".join(f"{c} (gap)" for _, c in COLUMNS) + " | seconds | speed-up vs retrain | peak MB |"
-    lines = [head, "|" + "---|" * (len(COLUMNS) + 4)]
-    for name, row in rep["methods"].items():
-        cells = [_cell(row, ref, k) for k, _ in COLUMNS]
-        lines.append(f"| {name} | " + " | ".join(cells)
-                     + f" | {row['seconds']:.2f} ± {row['seconds_std']:.2f} | {row['speedup_vs_retrain']:.1f}x"
-                     f" | {row['peak_mem_mb']:.0f} |")
-    return "\n".join(lines)
+    return common_table(rep, COLUMNS)
 
 
 def targets(reports: dict) -> str:
@@ -104,27 +90,6 @@ def write_markdown(reports: dict) -> None:
     (RESULTS / "edge_unlearning.md").write_text("\n".join(parts))
 
 
-def _raw(row: dict) -> dict:
-    return {k: v for k, v in row.items() if not k.endswith("_std") and isinstance(v, (int, float))}
-
-
-def merge_seeds(reports: list[dict]) -> dict:
-    """One report over several single-seed reports (each run and saved as soon as it is done,
-    so a long configuration can be stopped and resumed)."""
-    merged = dict(reports[0])
-    merged["seeds"] = [s for r in reports for s in r["seeds"]]
-    merged["methods"] = {name: aggregate_seeds([_raw(r["methods"][name]) for r in reports])
-                         for name in reports[0]["methods"]}
-    merged["original"] = aggregate_seeds([_raw(r["original"]) for r in reports])
-    ref = merged["methods"]["retrain"]["seconds"]
-    for row in merged["methods"].values():
-        row["speedup_vs_retrain"] = ref / row["seconds"] if row["seconds"] > 0 else float("inf")
-    merged["total_seconds"] = sum(r["total_seconds"] for r in reports)
-    merged["process_peak_mem_mb"] = max(r["process_peak_mem_mb"] for r in reports)
-    merged["notes"] = sorted({n for r in reports for n in r.get("notes", [])})
-    return merged
-
-
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--only", default=None, help="comma-separated datasets or <dataset>-<model>-<setting> keys")
@@ -136,35 +101,14 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    out_dir = RESULTS / "edge_unlearning"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    only = set(args.only.split(",")) if args.only else None
-    reports = {}
-    for dataset, model, setting in GRID:
-        key = f"{dataset}-{model}-{setting}"
-        path = out_dir / f"{key}.json"
-        if path.exists() and not args.rerun:
-            reports[key] = json.loads(path.read_text())
-            continue
-        if only and dataset not in only and key not in only:
-            continue
-        print(f"== {key}", flush=True)
-        per_seed = []
-        for seed in [int(s) for s in args.seeds.split(",")]:
-            seed_path = out_dir / f"{key}.seed{seed}.json"
-            if seed_path.exists() and not args.rerun:
-                per_seed.append(json.loads(seed_path.read_text()))
-                continue
-            one = run_edge_experiment(dataset, model, 0.05, setting, args.methods.split(","), [seed],
-                                      device=args.device,
-                                      checkpoint_dir=str(Path.home() / ".cache" / "graph-unlearn" / "checkpoints"))
-            seed_path.write_text(json.dumps(one, indent=2, default=str))
-            per_seed.append(one)
-        rep = merge_seeds(per_seed)
-        path.write_text(json.dumps(rep, indent=2, default=str))
-        reports[key] = rep
-        write_markdown(reports)
-    write_markdown(reports)
+    checkpoints = str(Path.home() / ".cache" / "graph-unlearn" / "checkpoints")
+
+    def run_one(dataset, model, setting, seed):
+        return run_edge_experiment(dataset, model, 0.05, setting, args.methods.split(","), [seed],
+                                   device=args.device, checkpoint_dir=checkpoints)
+
+    run_grid(GRID, run_one, RESULTS / "edge_unlearning", [int(s) for s in args.seeds.split(",")],
+             set(args.only.split(",")) if args.only else None, args.rerun, write_markdown)
     print(f"wrote {RESULTS / 'edge_unlearning.md'}")
     return 0
 

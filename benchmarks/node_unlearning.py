@@ -12,7 +12,6 @@ rerun, so an interrupted run resumes); markdown summary ``benchmarks/results/nod
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -21,27 +20,16 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from graph_unlearn.experiments import run_node_experiment  # noqa: E402
 from graph_unlearn.methods import ALL_METHODS as METHODS  # noqa: E402
+from _common import RESULTS, run_grid  # noqa: E402
+from _common import config_table as common_table  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results"
 GRID = [(d, m, k) for d in ("Cora", "CiteSeer") for k in ("nodes", "features") for m in ("gcn", "gat", "gin")]
 COLUMNS = [("test_acc", "test acc"), ("retain_acc", "retained acc"), ("forget_acc", "forgotten acc"),
            ("mia_auc", "MIA AUC"), ("js_to_retrain", "JS to retrain")]
 
 
-def _cell(row, ref, key):
-    v, s = row[key], row.get(f"{key}_std", 0.0)
-    return f"{v:.4f} ± {s:.4f} ({abs(v - ref[key]):.4f})"
-
-
 def config_table(rep: dict) -> str:
-    ref = rep["methods"]["retrain"]
-    head = "| method | " + " | ".join(f"{c} (gap)" for _, c in COLUMNS) + " | seconds | speed-up vs retrain | peak MB |"
-    lines = [head, "|" + "---|" * (len(COLUMNS) + 4)]
-    for name, row in rep["methods"].items():
-        lines.append(f"| {name} | " + " | ".join(_cell(row, ref, k) for k, _ in COLUMNS)
-                     + f" | {row['seconds']:.2f} ± {row['seconds_std']:.2f} | {row['speedup_vs_retrain']:.1f}x"
-                     f" | {row['peak_mem_mb']:.0f} |")
-    return "\n".join(lines)
+    return common_table(rep, COLUMNS)
 
 
 def targets(reports: dict) -> str:
@@ -89,8 +77,8 @@ def graph_eraser_speed(seeds, num_shards: int = 8) -> str:
     from graph_unlearn.metrics import accuracy
     from graph_unlearn.sequential import retained_data
 
-    lines = [f"| dataset | request | touched shards | unlearn s | full SISA retrain s | speed-up | test acc after | "
-             f"test acc full retrain |", "|" + "---|" * 8]
+    lines = ["| dataset | request | touched shards | unlearn s | full SISA retrain s | speed-up | test acc after | "
+             "test acc full retrain |", "|" + "---|" * 8]
     met = []
     for dataset in ("Cora", "CiteSeer"):
         data = load_dataset(dataset)
@@ -145,25 +133,13 @@ def main(argv=None) -> int:
     if args.graph_eraser_speed:
         print(graph_eraser_speed([int(s) for s in args.seeds.split(",")]))
         return 0
-    out_dir = RESULTS / "node_unlearning"
-    out_dir.mkdir(parents=True, exist_ok=True)
-    only = set(args.only.split(",")) if args.only else None
-    reports = {}
-    for dataset, model, delete in GRID:
-        key = f"{dataset}-{model}-{delete}"
-        path = out_dir / f"{key}.json"
-        if path.exists() and not args.rerun:
-            reports[key] = json.loads(path.read_text())
-            continue
-        if only and dataset not in only and key not in only:
-            continue
-        print(f"== {key}", flush=True)
-        rep = run_node_experiment(dataset, model, delete, 0.05, args.methods.split(","),
-                                  [int(s) for s in args.seeds.split(",")], device=args.device, progress=False)
-        path.write_text(json.dumps(rep, indent=2, default=str))
-        reports[key] = rep
-        write_markdown(reports)
-    write_markdown(reports)
+
+    def run_one(dataset, model, delete, seed):
+        return run_node_experiment(dataset, model, delete, 0.05, args.methods.split(","), [seed],
+                                   device=args.device, progress=False)
+
+    run_grid(GRID, run_one, RESULTS / "node_unlearning", [int(s) for s in args.seeds.split(",")],
+             set(args.only.split(",")) if args.only else None, args.rerun, write_markdown)
     print(f"wrote {RESULTS / 'node_unlearning.md'}")
     return 0
 

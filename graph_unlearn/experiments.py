@@ -2,7 +2,6 @@
 evaluate each against the retrain reference. Shared by the CLI and the benchmarks."""
 from __future__ import annotations
 
-import os
 import sys
 import warnings
 from pathlib import Path

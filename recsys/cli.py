@@ -5,7 +5,6 @@
 """
 from __future__ import annotations
 
-import json
 import math
 
 TABLE_KEYS = ("test_recall20", "test_ndcg20", "forget_recall20", "mia_auc")
@@ -37,13 +36,6 @@ def register(sub) -> None:
     p.set_defaults(func=main)
 
 
-def _parse_seeds(text: str) -> list[int]:
-    try:
-        return [int(s) for s in text.split(",") if s.strip()]
-    except ValueError:
-        raise ValueError(f"--seeds must be comma-separated integers, got {text!r}") from None
-
-
 def _clean(v):
     return None if isinstance(v, float) and math.isnan(v) else v
 
@@ -52,13 +44,14 @@ def main(args) -> int:
     import torch
 
     from graph_unlearn.core.profiling import resolve_device
+    from graph_unlearn.cli.common import parse_seeds, write_json
     from graph_unlearn.metrics import format_report
 
     from .data import load_dataset
     from .experiment import TRAIN, run_experiment
 
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
-    seeds = _parse_seeds(args.seeds)
+    seeds = parse_seeds(args.seeds)
     if not methods or not seeds:
         raise ValueError("--methods and --seeds must not be empty")
     device = resolve_device(args.device)
@@ -76,7 +69,5 @@ def main(args) -> int:
                "methods": {n: {k: _clean(v.get(k)) for k in JSON_KEYS} | {f"{k}_std": _clean(v.get(f"{k}_std"))
                                                                           for k in JSON_KEYS}
                            for n, v in mean.items()}}
-        with open(args.json, "w") as f:
-            json.dump(out, f, indent=2)
-        print(f"wrote {args.json}")
+        write_json(out, args.json)
     return 0

@@ -22,7 +22,7 @@ import torch
 
 from graph_unlearn.metrics import mean_over_users, membership_attack_auc, ranking_metrics, topk_hits
 
-from .data.interactions import TEST, TRAIN, VALID, InteractionData
+from .data.interactions import TEST, VALID, InteractionData
 
 
 @torch.no_grad()

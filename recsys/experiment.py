@@ -3,7 +3,6 @@ method, evaluate everything on the retained data against Gold. Shared by the ``r
 ``benchmarks/rec_unlearning.py``."""
 from __future__ import annotations
 
-import copy
 import time
 from typing import Iterable
 

@@ -6,7 +6,7 @@ import torch
 dgl = pytest.importorskip("dgl", reason="DGL (optional extra dgl==1.1.3) cannot be imported here")
 
 from graph_unlearn import (D2DGN, EdgeDeletion, GradientAscent, NodeDeletion, Retrain, TrainConfig, UtU,  # noqa: E402
-                           evaluate_link_unlearning, evaluate_node_unlearning, load_dataset, planetoid_split,
+                           evaluate_link_unlearning, evaluate_node_unlearning, load_dataset,
                            random_node_split, sample_forget_edges, sample_forget_nodes, split_edges,
                            train_link_predictor, train_node_classifier)
 from graph_unlearn.core import parameters_changed  # noqa: E402

@@ -3,7 +3,7 @@ node metrics."""
 import pytest
 import torch
 
-from graph_unlearn import EdgeDeletion, FeatureDeletion, NodeDeletion, load_dataset
+from graph_unlearn import FeatureDeletion, NodeDeletion, load_dataset
 from graph_unlearn.metrics import node_accuracies, node_membership_auc
 from graph_unlearn.tasks.node_classification import (NodeUnlearningProblem, planetoid_split, random_node_split,
                                                      sample_forget_nodes)

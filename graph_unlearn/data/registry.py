@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-import torch
 from torch_geometric.data import Data
 
 from .paths import cache_root, cached_copy, find_dataset_dir

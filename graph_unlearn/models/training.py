@@ -3,7 +3,8 @@ checkpoints saved as plain state dicts (loaded with ``weights_only=True``)."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass
+from typing import Callable
 
 import torch
 from tqdm.auto import tqdm
@@ -34,50 +35,70 @@ class TrainConfig:
     seed: int = 0
 
 
+def fit_early_stopping(model: torch.nn.Module, loss_fn: Callable[[], torch.Tensor], validate: Callable[[], float],
+                       config: TrainConfig, progress: bool = False, desc: str = "train",
+                       metric: str = "val") -> dict:
+    """Adam on ``loss_fn()`` for up to ``config.epochs`` epochs; every ``eval_every`` epochs
+    ``validate()`` (higher is better) is recorded, training stops after ``patience``
+    evaluations without improvement and the best state is restored.
+
+    Returns ``{"epochs", "best_<metric>", "history"}``.
+    """
+    opt = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    best, best_state, bad, history, epoch = -float("inf"), None, 0, [], 0
+    bar = tqdm(range(1, config.epochs + 1), desc=desc, disable=not progress, leave=False)
+    for epoch in bar:
+        model.train()
+        opt.zero_grad(set_to_none=True)
+        loss = loss_fn()
+        loss.backward()
+        opt.step()
+        if epoch % config.eval_every == 0 or epoch == config.epochs:
+            model.eval()
+            with torch.no_grad():
+                val = float(validate())
+            history.append({"epoch": epoch, "loss": loss.item(), metric: val})
+            bar.set_postfix({"loss": f"{loss.item():.4f}", metric: f"{val:.4f}"})
+            if val > best:
+                best, bad = val, 0
+                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            else:
+                bad += 1
+                if bad >= config.patience:
+                    break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    return {"epochs": epoch, f"best_{metric}": best, "history": history}
+
+
 def train_link_predictor(model: GNN, x: torch.Tensor | None, graph: Graph, train_pos: torch.Tensor,
                          val_pos: torch.Tensor, val_neg: torch.Tensor, config: TrainConfig | None = None,
                          progress: bool = False, desc: str = "train") -> dict:
-    """Train ``model`` in place with BCE on ``train_pos`` vs random pairs on ``graph``.
-
-    Returns ``{"epochs": int, "best_val_auroc": float, "history": [...]}``.
+    """Train ``model`` in place with BCE on ``train_pos`` vs random pairs on ``graph``, early
+    stopping on validation AUROC. Returns ``{"epochs", "best_val_auroc", "history"}``.
     """
     cfg = config or TrainConfig()
     if train_pos.numel() == 0:
         raise ValueError("no training edges")
     gen = torch.Generator().manual_seed(cfg.seed)
     device = train_pos.device
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     n_pos = train_pos.size(1) if cfg.batch_size is None else min(cfg.batch_size, train_pos.size(1))
     n_neg = max(1, int(cfg.neg_ratio * n_pos))
-    best, best_state, bad, history, epoch = -1.0, None, 0, [], 0
-    bar = tqdm(range(1, cfg.epochs + 1), desc=desc, disable=not progress, leave=False)
-    for epoch in bar:
-        model.train()
-        opt.zero_grad(set_to_none=True)
+    labels = torch.cat([torch.ones(val_pos.size(1)), torch.zeros(val_neg.size(1))])
+
+    def loss_fn():
         z = model(x, graph)
         pos = train_pos
         if n_pos < train_pos.size(1):
             pos = train_pos[:, torch.randint(0, train_pos.size(1), (n_pos,), generator=gen).to(device)]
         neg = random_pairs(graph.num_nodes, n_neg, device, gen)
-        loss = link_bce_loss(model.decode(z, pos), model.decode(z, neg))
-        loss.backward()
-        opt.step()
-        if epoch % cfg.eval_every == 0 or epoch == cfg.epochs:
-            pos_s, neg_s = edge_scores(model, x, graph, val_pos, val_neg)
-            val = auroc(torch.cat([pos_s, neg_s]), torch.cat([torch.ones_like(pos_s), torch.zeros_like(neg_s)]))
-            history.append({"epoch": epoch, "loss": loss.item(), "val_auroc": val})
-            bar.set_postfix(loss=f"{loss.item():.4f}", val_auroc=f"{val:.4f}")
-            if val > best:
-                best, bad = val, 0
-                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-            else:
-                bad += 1
-                if bad >= cfg.patience:
-                    break
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    model.eval()
-    return {"epochs": epoch, "best_val_auroc": best, "history": history}
+        return link_bce_loss(model.decode(z, pos), model.decode(z, neg))
+
+    def validate():
+        return auroc(torch.cat(edge_scores(model, x, graph, val_pos, val_neg)), labels)
+
+    return fit_early_stopping(model, loss_fn, validate, cfg, progress, desc, metric="val_auroc")
 
 
 def save_checkpoint(model: GNN, path: str | os.PathLike, **meta) -> None:

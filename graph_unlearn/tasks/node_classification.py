@@ -128,37 +128,16 @@ def train_node_classifier(model, x: torch.Tensor, graph: Graph, y: torch.Tensor,
     ``config`` is a :class:`~graph_unlearn.TrainConfig` (``epochs``, ``lr``, ``weight_decay``,
     ``patience``, ``eval_every``; the edge-sampling fields are ignored); default
     :data:`NODE_TRAIN`. Returns ``{"epochs", "best_val_acc", "history"}``."""
-    from ..models.training import TrainConfig
+    from ..models.training import TrainConfig, fit_early_stopping
 
     cfg = config or NODE_TRAIN
     if not isinstance(cfg, TrainConfig):
         raise ValueError(f"config must be a TrainConfig, got {type(cfg).__name__}")
     if train_idx.numel() == 0:
         raise ValueError("no training nodes")
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    best, best_state, bad, history, epoch = -1.0, None, 0, [], 0
-    for epoch in range(1, cfg.epochs + 1):
-        model.train()
-        opt.zero_grad(set_to_none=True)
-        loss = node_ce_loss(model(x, graph), y, train_idx)
-        loss.backward()
-        opt.step()
-        if epoch % cfg.eval_every == 0 or epoch == cfg.epochs:
-            model.eval()
-            with torch.no_grad():
-                val = float((model(x, graph)[val_idx].argmax(-1) == y[val_idx]).float().mean())
-            history.append({"epoch": epoch, "loss": loss.item(), "val_acc": val})
-            if val > best:
-                best, bad = val, 0
-                best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-            else:
-                bad += 1
-                if bad >= cfg.patience:
-                    break
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    model.eval()
-    return {"epochs": epoch, "best_val_acc": best, "history": history}
+    return fit_early_stopping(model, lambda: node_ce_loss(model(x, graph), y, train_idx),
+                              lambda: (model(x, graph)[val_idx].argmax(-1) == y[val_idx]).float().mean(),
+                              cfg, progress, "train", metric="val_acc")
 
 
 def _node_train_config():

@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from .base import RecModel
-from .graph import sym_spmm
+from graph_unlearn.models.sparse import spmm
 from .lightgcn import propagate
 
 
@@ -53,7 +53,7 @@ class FREEDOM(RecModel):
             present = graph.features[n].abs().sum(1, keepdim=True) > 0   # absent rows: no bias either
             h = h + self.proj[n](graph.features[n]) * present
         for _ in range(self.ii_layers):
-            h = sym_spmm(graph.item_item, h)
+            h = spmm(graph.item_item, h)
         return out[: self.num_users], out[self.num_users:] + h
 
     def batch_parameters(self, users, pos, neg):

@@ -15,26 +15,15 @@ from dataclasses import dataclass, field
 
 import torch
 
-from ..data.interactions import TRAIN, InteractionData
+from ..data.interactions import InteractionData
 
 
-class _SymmetricSpMM(torch.autograd.Function):
-    """``A @ x`` for a symmetric sparse ``A``: the backward pass is ``A @ grad`` (torch's own
-    backward of a CSR product materialises ``A^T``, several times slower on CPU)."""
-
-    @staticmethod
-    def forward(ctx, adj, x):
-        ctx.adj = adj
-        return adj @ x
-
-    @staticmethod
-    def backward(ctx, grad):
-        return None, ctx.adj @ grad
-
-
-def sym_spmm(adj: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """Product of a *symmetric* sparse matrix with a dense one (fast backward)."""
-    return _SymmetricSpMM.apply(adj, x)
+def symmetric_csr(adj: torch.Tensor) -> torch.Tensor:
+    """CSR form of a symmetric sparse matrix, marked as its own transpose so that
+    :func:`graph_unlearn.models.sparse.spmm` runs the cheap backward pass."""
+    csr = adj.to_sparse_csr()
+    csr.transposed = csr
+    return csr
 
 
 def normalised_adjacency(row: torch.Tensor, col: torch.Tensor, n: int, value: torch.Tensor | None = None) -> torch.Tensor:
@@ -46,7 +35,7 @@ def normalised_adjacency(row: torch.Tensor, col: torch.Tensor, n: int, value: to
     dinv[torch.isinf(dinv)] = 0.0
     val = dinv[row] * value * dinv[col]
     adj = torch.sparse_coo_tensor(torch.stack([row, col]), val, (n, n), check_invariants=False).coalesce()
-    return adj.to_sparse_csr()
+    return symmetric_csr(adj)
 
 
 def user_item_adjacency(user: torch.Tensor, item: torch.Tensor, num_users: int, num_items: int) -> torch.Tensor:
@@ -93,7 +82,7 @@ def item_item_graph(modalities: dict[str, torch.Tensor], masks: dict[str, torch.
         adj = normalised_adjacency(key // n, key % n, n).to_sparse_coo()
         total = adj if total is None else total + adj
     total = (total.coalesce() * (1.0 / len(modalities))).coalesce()
-    return total.to_sparse_csr()
+    return symmetric_csr(total)
 
 
 @dataclass

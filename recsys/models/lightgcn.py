@@ -15,14 +15,14 @@ import torch
 from torch import nn
 
 from .base import RecModel
-from .graph import sym_spmm
+from graph_unlearn.models.sparse import spmm
 
 
 def propagate(adj_t: torch.Tensor, x: torch.Tensor, num_layers: int) -> torch.Tensor:
     """Mean of ``x, Âx, …, Â^L x``."""
     out, h = x, x
     for _ in range(num_layers):
-        h = sym_spmm(adj_t, h)
+        h = spmm(adj_t, h)
         out = out + h
     return out / (num_layers + 1)
 
