@@ -38,7 +38,7 @@ Args:
     retain_scope: ``"khop"`` (default): retained edges with an endpoint in the 2-hop
         neighbourhood of :math:`D_f`, or ``"all"`` retained edges.
     epochs: optimisation steps (default 10); lr: Adam learning rate (default 1e-3).
-    batch_size: retained edges (nodes) per step (default ``None`` = all in scope).
+    batch_size: retained edges (nodes) per step (default 65536; ``None`` = all in scope).
 """
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ import torch
 from ..core.distillation import two_teacher_loss
 from ..core.optim import optimise
 from ..core.unlearner import clone_model
-from .base import GraphUnlearner, task_ops
+from .base import RETAIN_BATCH, GraphUnlearner, task_ops
 
 
 class D2DGN(GraphUnlearner):
@@ -57,7 +57,7 @@ class D2DGN(GraphUnlearner):
 
     def __init__(self, alpha: float = 0.5, temperature: float = 4.0, feature_weight: float = 0.0,
                  student_init: str = "original", retain_scope: str = "khop", epochs: int = 10, lr: float = 1e-3,
-                 batch_size: int | None = None, **kw):
+                 batch_size: int | None = RETAIN_BATCH, **kw):
         super().__init__(**kw)
         if student_init not in ("original", "random"):
             raise ValueError(f"student_init must be 'original' or 'random', got {student_init!r}")

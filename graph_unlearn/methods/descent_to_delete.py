@@ -7,16 +7,16 @@ import torch
 
 from ..core.retain_forget import retain_forget_steps
 from ..core.unlearner import clone_model
-from .base import GraphUnlearner, task_ops
+from .base import RETAIN_BATCH, GraphUnlearner, task_ops
 
 
 class DescentToDelete(GraphUnlearner):
     """Args: ``steps`` on :math:`D_r` (default 20), ``lr`` (1e-3), ``noise_std`` :math:`\\sigma`
-    (default 1e-3, absolute), ``batch_size`` of retained edges per step (``None`` = all)."""
+    (default 1e-3, absolute), ``batch_size`` of retained edges per step (default 65536; ``None`` = all)."""
 
     name = "descent_to_delete"
 
-    def __init__(self, steps: int = 20, lr: float = 1e-3, noise_std: float = 1e-3, batch_size: int | None = None,
+    def __init__(self, steps: int = 20, lr: float = 1e-3, noise_std: float = 1e-3, batch_size: int | None = RETAIN_BATCH,
                  **kw):
         super().__init__(**kw)
         self.steps, self.lr, self.noise_std, self.batch_size = steps, lr, noise_std, batch_size

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from ..core.retain_forget import retain_forget_steps
 from ..core.unlearner import clone_model
-from .base import GraphUnlearner, task_ops
+from .base import RETAIN_BATCH, GraphUnlearner, task_ops
 
 
 class NegGradPlus(GraphUnlearner):
     """Args: ``alpha`` (retain weight, default 0.5), ``steps`` (default 50), ``lr`` (1e-3),
-    ``batch_size`` of retained edges per step (default ``None`` = all)."""
+    ``batch_size`` of retained edges per step (default 65536; ``None`` = all)."""
 
     name = "neggrad_plus"
 
-    def __init__(self, alpha: float = 0.5, steps: int = 50, lr: float = 1e-3, batch_size: int | None = None, **kw):
+    def __init__(self, alpha: float = 0.5, steps: int = 50, lr: float = 1e-3, batch_size: int | None = RETAIN_BATCH, **kw):
         super().__init__(**kw)
         if not 0 <= alpha <= 1:
             raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
