@@ -44,6 +44,26 @@ def train_original(split, conv: str, seed: int, config: TrainConfig, device, che
     return model, info
 
 
+def run_methods(methods, original, data, request, options: dict, config: TrainConfig, device, seed: int, bar,
+                method_params: dict | None = None):
+    """Unlearn ``request`` with every method (retrain gets the training recipe); returns
+    ``({name: UnlearnResult}, retrain model)``. Records each method's repr in ``method_params``."""
+    results, reference = {}, None
+    for name in methods:
+        bar.set_postfix_str(f"seed {seed}: {name}")
+        opts = {"device": device, "seed": seed, **options.get(name, {})}
+        if name == REFERENCE:
+            opts.setdefault("config", config)
+        method = get_method(name, **opts)
+        if method_params is not None:
+            method_params.setdefault(name, repr(method))
+        results[name] = method.unlearn(original, data, request)
+        if name == REFERENCE:
+            reference = results[name].model
+        bar.update(1)
+    return results, reference
+
+
 def run_edge_experiment(dataset: str, conv: str = "gcn", fraction: float = 0.05, setting: str = "out",
                         methods: Iterable[str] = ("retrain", "utu", "d2dgn"), seeds: Iterable[int] = (0,),
                         quick: bool = False, device: str | None = "cpu", root: str | None = None,
@@ -88,19 +108,8 @@ def run_edge_experiment(dataset: str, conv: str = "gcn", fraction: float = 0.05,
             notes += [str(w.message) for w in caught]
             request = EdgeDeletion(forget)
             problem = request.apply(split)
-            results, reference = {}, None
-            for name in methods:
-                bar.set_postfix_str(f"seed {seed}: {name}")
-                opts = {"device": device, "seed": seed, **options.get(name, {})}
-                if name == REFERENCE:
-                    opts.setdefault("config", config)
-                method = get_method(name, **opts)
-                method_params.setdefault(name, repr(method))
-                result = method.unlearn(original, split, request)
-                if name == REFERENCE:
-                    reference = result.model
-                results[name] = result
-                bar.update(1)
+            results, reference = run_methods(methods, original, split, request, options, config, device, seed,
+                                             bar, method_params)
             for name, result in results.items():
                 row = evaluate_link_unlearning(result.model, problem, reference, seed=seed)
                 row.update(seconds=result.seconds, peak_mem_mb=result.peak_mem_mb, epochs=result.epochs)
@@ -195,17 +204,7 @@ def run_node_experiment(dataset: str, conv: str = "gcn", delete: str = "nodes", 
             bar.update(1)
             request = Request(sample_forget_nodes(sp, fraction, seed=seed))
             problem = request.apply(sp)
-            results, reference = {}, None
-            for name in methods:
-                bar.set_postfix_str(f"seed {seed}: {name}")
-                opts = {"device": device, "seed": seed, **options.get(name, {})}
-                if name == REFERENCE:
-                    opts.setdefault("config", config)
-                result = get_method(name, **opts).unlearn(original, sp, request)
-                if name == REFERENCE:
-                    reference = result.model
-                results[name] = result
-                bar.update(1)
+            results, reference = run_methods(methods, original, sp, request, options, config, device, seed, bar)
             for name, result in results.items():
                 row = evaluate_node_unlearning(result.model, problem, reference, seed=seed)
                 row.update(seconds=result.seconds, peak_mem_mb=result.peak_mem_mb, epochs=result.epochs)
