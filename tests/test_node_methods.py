@@ -83,6 +83,15 @@ def test_d2dgn_node_destroyer_moves_forgotten_predictions():
     assert after < before - 0.1  # towards the random destroyer's flat class distribution
 
 
+def test_d2dgn_defaults_depend_on_the_task(cora_split, cora_model, cora_request):
+    from graph_unlearn.methods.d2dgn import TASK_DEFAULTS
+
+    node = D2DGN().unlearn(cora_node_model(), cora_node_split(), NodeDeletion(forget_nodes()))
+    link = D2DGN().unlearn(cora_model, cora_split, cora_request)
+    assert node.epochs == TASK_DEFAULTS["node"]["epochs"] != link.epochs == TASK_DEFAULTS["link"]["epochs"]
+    assert D2DGN(epochs=3).unlearn(cora_model, cora_split, cora_request).epochs == 3  # explicit options win
+
+
 def test_d2dgn_and_retrain_close_on_utility():
     split, model = cora_node_split(), cora_node_model()
     request = NodeDeletion(forget_nodes())

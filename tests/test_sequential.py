@@ -65,3 +65,30 @@ def test_sequence_rejects_repeated_and_empty_requests():
         unlearn_sequence(UtU(), model, split, [], evaluate=False)
     with pytest.raises(ValueError, match="different kinds"):
         merge_requests([NodeDeletion(node), FeatureDeletion(node)])
+
+
+@pytest.mark.parametrize("task", ["edges", "nodes"])
+def test_gnndelete_applies_to_its_own_output(task, cora_split, cora_model):
+    """A second GNNDelete request stacks new operators on the first (which stay frozen)."""
+    from graph_unlearn import GNNDelete
+    from graph_unlearn.methods.gnndelete import GNNDeleteModel
+
+    if task == "edges":
+        split, model = cora_split, cora_model
+        pool = sample_forget_edges(split, 0.02, "random", seed=5)
+        requests = [EdgeDeletion(pool[:, ::2]), EdgeDeletion(pool[:, 1::2])]
+    else:
+        split, model = cora_node_split(), cora_node_model()
+        nodes = forget_nodes()
+        requests = [NodeDeletion(nodes[:20]), NodeDeletion(nodes[20:40])]
+    steps = unlearn_sequence(GNNDelete(epochs=5), model, split, requests, evaluate=False)
+    first, second = steps[0].model, steps[1].model
+    assert isinstance(second, GNNDeleteModel) and isinstance(second.base, GNNDeleteModel)
+    assert parameters_changed(first, second.base) is False  # the first request's operators are frozen
+    assert any((op.weight - torch.eye(op.weight.size(0))).abs().max() > 0 for op in second.operators)
+    data = steps[1].data
+    x = data.x
+    graph = data.graph() if task == "edges" else data.graph
+    with torch.no_grad():
+        z_first, z_second = first(x, graph), second(x, graph)
+    assert torch.isfinite(z_second).all() and not torch.allclose(z_first, z_second)

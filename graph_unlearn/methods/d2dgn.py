@@ -29,15 +29,18 @@ validation AUROC on Cora/CiteSeer GCN (never on the forget set), see
 ``benchmarks/results/d2dgn_options.md``.
 
 Args:
-    alpha: retain weight :math:`\alpha` (default 0.5, as the paper).
-    temperature: :math:`\tau` (default 4.0).
+    alpha: retain weight :math:`\alpha`; temperature: :math:`\tau`; epochs: optimisation
+        steps; lr: Adam learning rate. ``None`` (default) takes the task's default
+        (:data:`TASK_DEFAULTS`): link prediction :math:`\alpha=0.5` (the paper's), :math:`\tau=4`,
+        10 steps at lr 1e-3; node classification :math:`\alpha=0.9`, :math:`\tau=1`, 5 steps at
+        lr 3e-3, scored against retrain on a separate tuning request with validation nodes
+        (``benchmarks/results/d2dgn_node_options.md``).
     feature_weight: :math:`\lambda`, weight of the embedding MSE (default 0.0). On dense
         graphs (ogbl-ddi) the deleted edges touch nearly every node, and an embedding term
         towards the destroyer pulls every node to a random embedding.
     student_init: ``"original"`` (default; start from :math:`\theta_o`) or ``"random"``.
     retain_scope: ``"khop"`` (default): retained edges with an endpoint in the 2-hop
         neighbourhood of :math:`D_f`, or ``"all"`` retained edges.
-    epochs: optimisation steps (default 10); lr: Adam learning rate (default 1e-3).
     batch_size: retained edges (nodes) per step (default 65536; ``None`` = all in scope).
 """
 from __future__ import annotations
@@ -50,20 +53,26 @@ from ..core.unlearner import clone_model
 from .base import RETAIN_BATCH, GraphUnlearner, task_ops
 
 
+#: ``alpha`` and ``temperature`` when not given, per task (see the module docstring)
+TASK_DEFAULTS = {"link": {"alpha": 0.5, "temperature": 4.0, "epochs": 10, "lr": 1e-3},
+                 "node": {"alpha": 0.9, "temperature": 1.0, "epochs": 5, "lr": 3e-3}}
+
+
 class D2DGN(GraphUnlearner):
     """D2DGN; loss and options in the module docstring."""
 
     name = "d2dgn"
 
-    def __init__(self, alpha: float = 0.5, temperature: float = 4.0, feature_weight: float = 0.0,
-                 student_init: str = "original", retain_scope: str = "khop", epochs: int = 10, lr: float = 1e-3,
+    def __init__(self, alpha: float | None = None, temperature: float | None = None, feature_weight: float = 0.0,
+                 student_init: str = "original", retain_scope: str = "khop", epochs: int | None = None,
+                 lr: float | None = None,
                  batch_size: int | None = RETAIN_BATCH, **kw):
         super().__init__(**kw)
         if student_init not in ("original", "random"):
             raise ValueError(f"student_init must be 'original' or 'random', got {student_init!r}")
         if retain_scope not in ("all", "khop"):
             raise ValueError(f"retain_scope must be 'all' or 'khop', got {retain_scope!r}")
-        if temperature <= 0:
+        if temperature is not None and temperature <= 0:
             raise ValueError(f"temperature must be positive, got {temperature}")
         self.alpha, self.temperature, self.feature_weight = alpha, temperature, feature_weight
         self.student_init, self.retain_scope = student_init, retain_scope
@@ -71,6 +80,8 @@ class D2DGN(GraphUnlearner):
 
     def _unlearn(self, model, data, request):
         ops = task_ops(self.problem(data, request))
+        opts = {k: v if getattr(self, k) is None else getattr(self, k) for k, v in TASK_DEFAULTS[ops.task].items()}
+        alpha, temperature, epochs = opts["alpha"], opts["temperature"], opts["epochs"]
         preserver = clone_model(model, self.device).eval()
         destroyer = model.fresh_copy(seed=self.seed + 7919).to(self.device).eval()
         student = (clone_model(model, self.device) if self.student_init == "original"
@@ -94,13 +105,13 @@ class D2DGN(GraphUnlearner):
             return two_teacher_loss(
                 ops.retain_logits(student, z, sel), ops.retain_logits(preserver, z_pres, sel),
                 ops.forget_logits(student, zq), t_forget,
-                alpha=self.alpha, temperature=self.temperature, feature_weight=self.feature_weight,
+                alpha=alpha, temperature=temperature, feature_weight=self.feature_weight,
                 student_retain_feat=h[nodes_r] if emb else None,
                 preserver_retain_feat=h_pres[nodes_r] if emb else None,
                 student_forget_feat=hq[forget_nodes] if emb else None,
                 destroyer_forget_feat=h_destr[forget_nodes] if emb else None)
 
-        history = optimise(student.parameters(), objective, steps=self.epochs, lr=self.lr,
-                           progress=self.progress(self.epochs))
+        history = optimise(student.parameters(), objective, steps=epochs, lr=opts["lr"],
+                           progress=self.progress(epochs))
         student.eval()
-        return student, self.epochs, {"final_loss": history[-1]["loss"] if history else None}
+        return student, epochs, {"final_loss": history[-1]["loss"] if history else None}

@@ -57,8 +57,10 @@ class DeletionOperator(nn.Module):
 class GNNDeleteModel(nn.Module):
     """A frozen GNN with deletion operators on the affected nodes of each layer.
 
-    Same interface as the wrapped model: ``forward(x, graph, return_layers=False)`` and
-    ``decode(z, edges)``.
+    Same interface as the wrapped model: ``forward(x, graph, layer_hook=None,
+    return_layers=False)`` and ``decode(z, edges)``. The wrapped model may itself be a
+    ``GNNDeleteModel``: a later request adds its operators on top of the earlier ones (which
+    stay frozen), so GNNDelete applies to its own output in sequential deletions.
     """
 
     def __init__(self, base: nn.Module, masks: list[torch.Tensor], init: str = "identity"):
@@ -77,19 +79,27 @@ class GNNDeleteModel(nn.Module):
     def config(self):
         return self.base.config
 
+    @property
+    def num_layers(self) -> int:
+        return self.base.num_layers
+
     def mask(self, layer: int) -> torch.Tensor:
         return getattr(self, f"mask_{layer}")
 
-    def forward(self, x, graph, return_layers: bool = False):
+    def forward(self, x, graph, layer_hook=None, return_layers: bool = False):
         outs = []
 
         def hook(layer, h):
             m = self.mask(layer)
             h = h.clone()
             h[m] = self.operators[layer](h[m])
+            if layer_hook is not None:  # an outer GNNDeleteModel applies its operators, records, detaches
+                return layer_hook(layer, h)
             outs.append(h)
             return h.detach() if self.layerwise and self.training else h
 
+        if layer_hook is not None:
+            return self.base(x, graph, layer_hook=hook, return_layers=return_layers)
         self.base(x, graph, layer_hook=hook)
         return (outs[-1], outs) if return_layers else outs[-1]
 
