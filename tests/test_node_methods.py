@@ -88,8 +88,9 @@ def test_d2dgn_defaults_depend_on_the_task(cora_split, cora_model, cora_request)
 
     node = D2DGN().unlearn(cora_node_model(), cora_node_split(), NodeDeletion(forget_nodes()))
     link = D2DGN().unlearn(cora_model, cora_split, cora_request)
-    assert node.epochs == TASK_DEFAULTS["node"]["epochs"] != link.epochs == TASK_DEFAULTS["link"]["epochs"]
-    assert D2DGN(epochs=3).unlearn(cora_model, cora_split, cora_request).epochs == 3  # explicit options win
+    assert node.extra["options"] == TASK_DEFAULTS["node"] != link.extra["options"] == TASK_DEFAULTS["link"]
+    explicit = D2DGN(epochs=3, alpha=0.6).unlearn(cora_model, cora_split, cora_request)  # explicit options win
+    assert explicit.epochs == 3 and explicit.extra["options"] == {**TASK_DEFAULTS["link"], "epochs": 3, "alpha": 0.6}
 
 
 def test_d2dgn_and_retrain_close_on_utility():
