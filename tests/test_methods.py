@@ -72,6 +72,8 @@ def test_methods_reject_bad_options_and_requests(cora_model, cora_split):
         GNNDelete(alpha=2.0)
     with pytest.raises(ValueError, match="student_init"):
         D2DGN(student_init="teacher")
+    with pytest.raises(ValueError, match="alpha must lie in"):
+        D2DGN(alpha=1.5)
     with pytest.raises(ValueError, match="not in the training graph"):
         D2DGN().unlearn(cora_model, cora_split, EdgeDeletion(cora_split.test_pos[:, :3]))
     with pytest.raises(ValueError, match="no deletion request"):

@@ -24,9 +24,9 @@ nodes :math:`V_r` (retained view), the forget term on the deleted nodes :math:`V
 their original features and links (the destroyer sees the same query), and :math:`h` the
 penultimate-layer node embedding.
 
-The paper's text was not available; its open choices are options. Defaults were chosen by
-validation AUROC on Cora/CiteSeer GCN (never on the forget set), see
-``benchmarks/results/d2dgn_options.md``.
+The paper's text was not available; its open choices are options. The link-prediction defaults
+were chosen by validation AUROC on Cora/CiteSeer GCN (never on the forget set), see
+``benchmarks/results/d2dgn_options.md``; the node-classification ones as described under Args.
 
 Args:
     alpha: retain weight :math:`\alpha`; temperature: :math:`\tau`; epochs: optimisation
@@ -43,6 +43,7 @@ Args:
     student_init: ``"original"`` (default; start from :math:`\theta_o`) or ``"random"``.
     retain_scope: ``"khop"`` (default): retained edges (nodes) within the 2-hop
         neighbourhood of :math:`D_f`, or ``"all"`` retained edges (nodes).
+    batch_size: retained edges (nodes) per step (default 65536; ``None`` = all in scope).
 
 Long streams of requests (:func:`~graph_unlearn.unlearn_sequence`) compound each step's small
 utility loss; ``benchmarks/results/sequential_unlearning.md`` (Cora GCN, 10 requests of 0.5%,
@@ -50,7 +51,6 @@ utility loss; ``benchmarks/results/sequential_unlearning.md`` (Cora GCN, 10 requ
 defaults, 0.009 with ``alpha=0.97``; nodes 0.028 with the defaults, 0.019 with
 ``retain_scope="all"`` (on single node requests ``"khop"`` is better: MIA gap 0.040 vs 0.064
 on the tuning runs).
-    batch_size: retained edges (nodes) per step (default 65536; ``None`` = all in scope).
 """
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ from ..core.unlearner import clone_model
 from .base import RETAIN_BATCH, GraphUnlearner, task_ops
 
 
-#: ``alpha`` and ``temperature`` when not given, per task (see the module docstring)
+#: the options left as ``None``, per task (see the module docstring)
 TASK_DEFAULTS = {"link": {"alpha": 0.5, "temperature": 4.0, "epochs": 10, "lr": 1e-3},
                  "node": {"alpha": 0.97, "temperature": 4.0, "epochs": 10, "lr": 3e-3}}
 
@@ -74,13 +74,14 @@ class D2DGN(GraphUnlearner):
 
     def __init__(self, alpha: float | None = None, temperature: float | None = None, feature_weight: float = 0.0,
                  student_init: str = "original", retain_scope: str = "khop", epochs: int | None = None,
-                 lr: float | None = None,
-                 batch_size: int | None = RETAIN_BATCH, **kw):
+                 lr: float | None = None, batch_size: int | None = RETAIN_BATCH, **kw):
         super().__init__(**kw)
         if student_init not in ("original", "random"):
             raise ValueError(f"student_init must be 'original' or 'random', got {student_init!r}")
         if retain_scope not in ("all", "khop"):
             raise ValueError(f"retain_scope must be 'all' or 'khop', got {retain_scope!r}")
+        if alpha is not None and not 0.0 <= alpha <= 1.0:
+            raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
         if temperature is not None and temperature <= 0:
             raise ValueError(f"temperature must be positive, got {temperature}")
         self.alpha, self.temperature, self.feature_weight = alpha, temperature, feature_weight
