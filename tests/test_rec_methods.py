@@ -153,3 +153,17 @@ def test_cli_rec_writes_json(tmp_path):
         assert {"test_recall20", "test_ndcg20", "forget_recall20", "mia_auc", "seconds", "peak_mem_mb"} <= set(rep["methods"][name])
     assert rep["methods"]["mmrecun"]["seconds"] > 0
     assert main(["rec", "--methods", "nope", "--max-users", "50", "--epochs", "1"]) == 2
+
+
+def test_mmrecun_tuner_keeps_utility_before_forgetting():
+    from recsys.experiment import choose_setting
+
+    gentle = {"lr": 5e-4, "valid_recall20": 0.33, "cost": 3.5}     # keeps utility, forgets little
+    harsh = {"lr": 30.0, "valid_recall20": 0.20, "cost": 0.99}     # forgets, loses 40% of utility
+    middle = {"lr": 1.0, "valid_recall20": 0.32, "cost": 2.0}
+    diverged = {"lr": 99.0, "valid_recall20": None, "cost": float("inf")}
+    assert choose_setting([gentle, harsh, middle, diverged], base_valid=0.335) is middle
+    assert choose_setting([gentle, harsh], base_valid=0.335) is gentle
+    assert choose_setting([harsh, diverged], base_valid=0.335) is harsh  # nothing eligible: lowest cost
+    with pytest.raises(ValueError, match="no tuning rows"):
+        choose_setting([], base_valid=0.3)
