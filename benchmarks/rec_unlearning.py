@@ -102,7 +102,7 @@ def write(report: dict, stem: str = "rec_unlearning"):
                   "Recall@20 fell with it, to 0.314 / 0.242 / 0.147 / 0.048 (original 0.338): reverse BPR pushes "
                   "each user away from ~4 of their own items, and their other liked items move with them. "
                   "No setting reaches Gold's forgotten Recall@20 without costing more than 5% of validation "
-                  "Recall@20, so the tuner keeps the gentle setting.", ""]
+                  "Recall@20, so the tuner keeps a gentle setting.", ""]
     for key, cell in report["cells"].items():
         mean = cell["mean"]
         lines += [f"## {key} ({cell['request']})", "",
