@@ -24,7 +24,7 @@ from pathlib import Path
 import torch
 
 from graph_unlearn.metrics import topk_hits
-from recsys.data import TEST, VALID, load_movielens100k
+from recsys.data import TEST, TRAIN, VALID, load_movielens100k
 from recsys.evaluation import evaluate, rank_topk
 from recsys.models import LightGCN
 from recsys.training import train_bpr
@@ -59,7 +59,7 @@ def run(seed: int, device: str) -> dict:
     model.eval()
     return {"recall10": res["test_recall10"], "ndcg10": res["test_ndcg10"], "precision10": res["test_precision10"],
             "map": map_at_10(model, data, graph), "train_seconds": hist["seconds"],
-            "train/test": [int(data.mask(0).sum()), int(data.mask(TEST).sum())]}
+            "train/test": [int(data.mask(TRAIN).sum()), int(data.mask(TEST).sum())]}
 
 
 def main():

@@ -30,11 +30,18 @@ STEPS, STEP_FRACTION = 10, 0.005
 def method_from_spec(spec: str, seed: int):
     """``"d2dgn"`` or ``"d2dgn:alpha=0.9:epochs=20"``: a method with options."""
     name, *opts = spec.split(":")
-    kw = {}
-    for item in opts:
-        k, _, v = item.partition("=")
-        kw[k] = int(v) if v.lstrip("-").isdigit() else float(v) if v.replace(".", "", 1).replace("e-", "", 1).isdigit() else v
-    return get_method(name, seed=seed, **kw)
+    return get_method(name, seed=seed, **dict(_option(item) for item in opts))
+
+
+def _option(item: str):
+    """``"alpha=0.9"`` -> ``("alpha", 0.9)``; numbers become int/float, anything else stays text."""
+    key, _, text = item.partition("=")
+    for cast in (int, float):
+        try:
+            return key, cast(text)
+        except ValueError:
+            pass
+    return key, text
 
 
 def _chunks(t, k, dim):

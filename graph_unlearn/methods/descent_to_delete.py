@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import torch
 
-from ..core.retain_forget import retain_forget_steps
+from ..core.optim import optimise
 from ..core.unlearner import clone_model
 from .base import RETAIN_BATCH, GraphUnlearner, task_ops
 
@@ -27,12 +27,10 @@ class DescentToDelete(GraphUnlearner):
         student = clone_model(model, self.device).train()
         gen = self.generator()
 
-        def losses(step):
-            z = ops.outputs(student)
-            return ops.retain_loss(student, z, gen, self.batch_size), z.new_zeros(())
+        def objective(step):
+            return ops.retain_loss(student, ops.outputs(student), gen, self.batch_size), {}
 
-        retain_forget_steps(student.parameters(), losses, steps=self.steps, retain_weight=1.0, forget_weight=0.0,
-                            lr=self.lr, progress=self.progress(self.steps))
+        optimise(student.parameters(), objective, steps=self.steps, lr=self.lr, progress=self.progress(self.steps))
         with torch.no_grad():
             for p in student.parameters():
                 p.add_(torch.randn(p.shape, generator=gen).to(p.device) * self.noise_std)

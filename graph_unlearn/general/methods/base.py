@@ -74,6 +74,15 @@ class GeneralUnlearner(Unlearner):
     def epoch_batches(self, n: int, gen: torch.Generator, batch_size: int | None = None):
         return [i.to(self.device) for i in batches(n, batch_size or self.batch_size, gen)]
 
+    def train_epochs(self, net: nn.Module, x: torch.Tensor, y: torch.Tensor, loss: LossFn, *, epochs: int,
+                     lr: float, gen: torch.Generator, sign: float = 1.0) -> None:
+        """``epochs`` Adam passes over shuffled minibatches of ``(x, y)`` on ``sign * loss``
+        (``sign=-1``: gradient ascent)."""
+        opt = adam(net.parameters(), lr)
+        for _ in range(epochs):
+            for idx in self.epoch_batches(len(x), gen):
+                step(opt, sign * loss(net(x[idx]), y[idx]))
+
 
 def paired_batches(n_a: int, n_b: int, batch_size: int, gen: torch.Generator, device, *, cycle_b: bool = True):
     """One epoch over ``A`` in shuffled batches, each paired with a batch of ``B`` (``B`` cycled

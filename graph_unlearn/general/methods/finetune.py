@@ -4,7 +4,7 @@ r"""Fine-tune: continue training the original on the retained data only,
 from __future__ import annotations
 
 from ...core.unlearner import clone_model
-from .base import GeneralUnlearner, adam, step
+from .base import GeneralUnlearner
 
 
 class FineTune(GeneralUnlearner):
@@ -19,8 +19,5 @@ class FineTune(GeneralUnlearner):
     def _unlearn(self, model, data, request):
         pb = self.problem(data, request)
         net = clone_model(model, self.device).train()
-        opt, gen = adam(net.parameters(), self.lr), self.generator()
-        for _ in range(self.epochs):
-            for idx in self.epoch_batches(len(pb.xr), gen):
-                step(opt, pb.loss(net(pb.xr[idx]), pb.yr[idx]))
+        self.train_epochs(net, pb.xr, pb.yr, pb.loss, epochs=self.epochs, lr=self.lr, gen=self.generator())
         return net, self.epochs, {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 
 from ...core.unlearner import clone_model
-from .base import GeneralUnlearner, adam, step
+from .base import GeneralUnlearner
 
 
 class GaussianAmnesiac(GeneralUnlearner):
@@ -30,8 +30,5 @@ class GaussianAmnesiac(GeneralUnlearner):
         x = torch.cat([pb.xr, pb.xf])
         y = torch.cat([pb.yr.float(), y_tilde])
         net = clone_model(model, self.device).train()
-        opt = adam(net.parameters(), self.lr)
-        for _ in range(self.epochs):
-            for idx in self.epoch_batches(len(x), gen):
-                step(opt, pb.loss(net(x[idx]), y[idx]))
+        self.train_epochs(net, x, y, pb.loss, epochs=self.epochs, lr=self.lr, gen=gen)
         return net, self.epochs, {"target_mean": mu, "target_std": sd}

@@ -3,7 +3,7 @@ r"""Gradient ascent: maximise the task loss on the forget set,
 from __future__ import annotations
 
 from ...core.unlearner import clone_model
-from .base import GeneralUnlearner, adam, step
+from .base import GeneralUnlearner
 
 
 class GradientAscent(GeneralUnlearner):
@@ -18,8 +18,5 @@ class GradientAscent(GeneralUnlearner):
     def _unlearn(self, model, data, request):
         pb = self.problem(data, request)
         net = clone_model(model, self.device).train()
-        opt, gen = adam(net.parameters(), self.lr), self.generator()
-        for _ in range(self.epochs):
-            for idx in self.epoch_batches(len(pb.xf), gen):
-                step(opt, -pb.loss(net(pb.xf[idx]), pb.yf[idx]))
+        self.train_epochs(net, pb.xf, pb.yf, pb.loss, epochs=self.epochs, lr=self.lr, gen=self.generator(), sign=-1.0)
         return net, self.epochs, {}
