@@ -7,7 +7,8 @@ from .core import Unlearner, UnlearnResult
 from .data import Graph, load_dataset
 from .methods import (ALL_METHODS, D2DGN, GIF, METHODS, DescentToDelete, GNNDelete, GradientAscent, GraphEraser,
                       NegGradPlus, Retrain, UtU, get_method)
-from .models import GNN, TrainConfig, load_checkpoint, save_checkpoint, train_link_predictor
+from .models import (GNN, DGLAdapter, DGLGCN, GraphModel, ModelConfig, TrainConfig, load_checkpoint, save_checkpoint,
+                     train_link_predictor)
 from .requests import EdgeDeletion, FeatureDeletion, NodeDeletion
 from .sequential import unlearn_sequence
 from .tasks import LinkSplit, evaluate_link_unlearning, sample_forget_edges, split_edges
@@ -21,6 +22,7 @@ __all__ = [
     "D2DGN", "GNNDelete", "GradientAscent", "NegGradPlus", "DescentToDelete", "Retrain", "UtU", "GIF",
     "GraphEraser", "METHODS", "ALL_METHODS", "get_method",
     "GNN", "TrainConfig", "train_link_predictor", "save_checkpoint", "load_checkpoint",
+    "ModelConfig", "GraphModel", "DGLAdapter", "DGLGCN",
     "EdgeDeletion", "NodeDeletion", "FeatureDeletion",
     "LinkSplit", "split_edges", "sample_forget_edges", "evaluate_link_unlearning",
     "NodeSplit", "planetoid_split", "random_node_split", "sample_forget_nodes", "train_node_classifier",

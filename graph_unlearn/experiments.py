@@ -2,6 +2,9 @@
 evaluate each against the retrain reference. Shared by the CLI and the benchmarks."""
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 import sys
 import warnings
 from pathlib import Path
@@ -11,6 +14,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .core.profiling import RunMonitor, resolve_device
+from .core.rng import seeded_rng
 from .data.registry import load_dataset
 from .methods import get_method
 from .metrics.report import aggregate_seeds
@@ -26,22 +30,69 @@ QUICK_TRAIN = TrainConfig(epochs=60, eval_every=5, patience=4)
 QUICK_OPTIONS = {"gnndelete": {"epochs": 20}, "neggrad_plus": {"steps": 20}}
 
 
+def training_recipe(dataset: str, conv: str, config: TrainConfig, quick: bool) -> dict:
+    """What determines the original model besides the seed: dataset, encoder, the training
+    recipe (``TrainConfig`` less its seed, which the seed replaces), ``quick`` and the library version."""
+    from . import __version__
+
+    return {"dataset": dataset, "conv": conv, "quick": bool(quick), "version": __version__,
+            "train_config": {k: v for k, v in sorted(config.__dict__.items()) if k != "seed"}}
+
+
+def checkpoint_path(checkpoint_dir: str | Path, dataset: str, conv: str, seed: int, config: TrainConfig,
+                    quick: bool) -> Path:
+    """``<dir>/<dataset>-<conv>-seed<seed>-v<version>-<recipe hash>.pt``: a checkpoint is reused
+    only by a run with the same recipe and library version (a ``--quick`` original never serves
+    a full run)."""
+    recipe = training_recipe(dataset, conv, config, quick)
+    digest = hashlib.sha256(json.dumps(recipe, sort_keys=True, default=str).encode()).hexdigest()[:12]
+    return Path(checkpoint_dir) / f"{dataset}-{conv}-seed{seed}-v{recipe['version']}-{digest}.pt"
+
+
+def _plain_numbers(info: dict) -> dict:
+    return {k: v for k, v in info.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
 def train_original(split, conv: str, seed: int, config: TrainConfig, device, checkpoint: Path | None = None,
-                   progress: bool = False) -> tuple[GNN, dict]:
-    """Train (or load from ``checkpoint``) the original link predictor for one seed."""
+                   progress: bool = False, recipe: dict | None = None) -> tuple[GNN, dict]:
+    """Train (or load from ``checkpoint``) the original link predictor for one seed. The
+    training info (epochs, best validation AUROC, seconds) is stored with the checkpoint and
+    returned on reuse, with ``loaded`` = the checkpoint's path. The weights are initialised from
+    ``seed`` on a forked RNG (the caller's global random state is left alone)."""
     if checkpoint is not None and checkpoint.exists():
-        return load_checkpoint(checkpoint, map_location=device), {"epochs": 0, "loaded": str(checkpoint)}
-    torch.manual_seed(seed)
-    model = GNN(conv, split.num_features, num_nodes=split.num_nodes).to(device)
-    with RunMonitor(device) as mon:
-        info = train_link_predictor(model, split.x, split.graph(), split.train_pos, split.val_pos, split.val_neg,
-                                    TrainConfig(**{**config.__dict__, "seed": seed}), progress=progress,
-                                    desc=f"original seed {seed}")
+        model = load_checkpoint(checkpoint, map_location=device)
+        meta = torch.load(checkpoint, map_location="cpu", weights_only=True).get("meta", {})
+        info = dict(meta.get("info") or {"epochs": math.nan})
+        info["loaded"] = str(checkpoint)
+        return model, info
+    with seeded_rng(seed, device):
+        model = GNN(conv, split.num_features, num_nodes=split.num_nodes).to(device)
+        with RunMonitor(device) as mon:
+            info = train_link_predictor(model, split.x, split.graph(), split.train_pos, split.val_pos, split.val_neg,
+                                        TrainConfig(**{**config.__dict__, "seed": seed}), progress=progress,
+                                        desc=f"original seed {seed}")
     info["seconds"] = mon.seconds
     if checkpoint is not None:
         checkpoint.parent.mkdir(parents=True, exist_ok=True)
-        save_checkpoint(model, checkpoint, seed=seed)
+        save_checkpoint(model, checkpoint, seed=seed, info=_plain_numbers(info), recipe=recipe or {})
     return model, info
+
+
+def check_run_options(fraction: float, seeds, checkpoint_dir=None) -> list[int]:
+    """The checks every runner makes before any work: ``fraction`` in (0, 1), ``seeds`` distinct
+    non-negative integers, ``checkpoint_dir`` not an existing file; returns the seeds as a list."""
+    from .core.options import is_int, is_real
+
+    if not is_real(fraction) or not 0 < fraction < 1:
+        raise ValueError(f"fraction must be a number in (0, 1), got {fraction!r}")
+    seeds = list(seeds)
+    if not seeds:
+        raise ValueError("no seeds given")
+    if not all(is_int(s) and s >= 0 for s in seeds) or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be distinct non-negative integers, got {seeds}")
+    if checkpoint_dir is not None and Path(checkpoint_dir).exists() and not Path(checkpoint_dir).is_dir():
+        raise ValueError(f"checkpoint_dir {str(checkpoint_dir)!r} exists and is not a folder")
+    return [int(s) for s in seeds]
 
 
 def run_methods(methods, original, data, request, options: dict, config: TrainConfig, device, seed: int, bar,
@@ -74,6 +125,9 @@ def run_edge_experiment(dataset: str, conv: str = "gcn", fraction: float = 0.05,
     ``retrain`` is always run (it is the reference of every gap) even when not listed.
     """
     device = resolve_device(device)
+    if setting not in ("out", "in", "random"):
+        raise ValueError(f"setting must be 'out', 'in' or 'random', got {setting!r}")
+    seeds = check_run_options(fraction, seeds, checkpoint_dir)
     methods = [m.strip().lower() for m in methods if m.strip()]
     if not methods:
         raise ValueError("no methods given")
@@ -81,10 +135,8 @@ def run_edge_experiment(dataset: str, conv: str = "gcn", fraction: float = 0.05,
         get_method(m)  # fail early on an unknown name
     if REFERENCE not in methods:
         methods = [REFERENCE] + methods
-    seeds = list(seeds)
-    if not seeds:
-        raise ValueError("no seeds given")
     config = train_config or (QUICK_TRAIN if quick else TrainConfig())
+    recipe = training_recipe(dataset, conv, config, quick)
     options = {k: dict(v) for k, v in (QUICK_OPTIONS if quick else {}).items()}
     for k, v in (method_options or {}).items():
         options.setdefault(k, {}).update(v)
@@ -97,16 +149,16 @@ def run_edge_experiment(dataset: str, conv: str = "gcn", fraction: float = 0.05,
     with RunMonitor(device) as whole:
         for seed in seeds:
             split = split_edges(data, seed=seed).to(device)
-            ckpt = Path(checkpoint_dir) / f"{dataset}-{conv}-seed{seed}.pt" if checkpoint_dir else None
+            ckpt = checkpoint_path(checkpoint_dir, dataset, conv, seed, config, quick) if checkpoint_dir else None
             bar.set_postfix_str(f"seed {seed}: original")
-            original, info = train_original(split, conv, seed, config, device, ckpt, progress=False)
+            original, info = train_original(split, conv, seed, config, device, ckpt, progress=False, recipe=recipe)
             originals.append(info)
             bar.update(1)
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 forget = sample_forget_edges(split, fraction, setting, seed=seed)
             notes += [str(w.message) for w in caught]
-            request = EdgeDeletion(forget)
+            request = EdgeDeletion.from_edge_index(forget)
             problem = request.apply(split)
             results, reference = run_methods(methods, original, split, request, options, config, device, seed,
                                              bar, method_params)
@@ -120,7 +172,8 @@ def run_edge_experiment(dataset: str, conv: str = "gcn", fraction: float = 0.05,
         "device": str(device), "quick": quick, "num_forget_edges": int(forget.size(1)),
         "setting_fraction": float(getattr(forget, "setting_fraction", 1.0)),
         "train_config": config.__dict__, "method_options": options, "method_params": method_params,
-        "original": aggregate_seeds([{k: v for k, v in o.items() if isinstance(v, (int, float))} for o in originals]),
+        "original": aggregate_seeds([_plain_numbers(o) for o in originals]),
+        "checkpoints_loaded": [o["loaded"] for o in originals if "loaded" in o],
         "methods": {name: aggregate_seeds(rows) for name, rows in per_method.items()},
         "process_peak_mem_mb": whole.process_peak_mb, "total_seconds": whole.seconds,
         "notes": sorted(set(notes)),
@@ -145,11 +198,12 @@ def train_node_original(split, conv: str, seed: int, config: TrainConfig | None,
     """Train the original node classifier (a GNN with ``out_channels = num_classes``)."""
     from .tasks.node_classification import train_node_classifier
 
-    torch.manual_seed(seed)
-    model = GNN(conv, split.num_features, hidden_channels=hidden_channels, out_channels=split.num_classes,
-                dropout=dropout).to(device)
-    with RunMonitor(device) as mon:
-        info = train_node_classifier(model, split.x, split.graph, split.y, split.train_idx, split.val_idx, config)
+    with seeded_rng(seed, device):   # reproducible for the seed; the caller's global RNG is left alone
+        model = GNN(conv, split.num_features, hidden_channels=hidden_channels, out_channels=split.num_classes,
+                    dropout=dropout).to(device)
+        with RunMonitor(device) as mon:
+            info = train_node_classifier(model, split.x, split.graph, split.y, split.train_idx, split.val_idx,
+                                         config)
     info["seconds"] = mon.seconds
     info.pop("history", None)
     return model, info
@@ -176,6 +230,7 @@ def run_node_experiment(dataset: str, conv: str = "gcn", delete: str = "nodes", 
     if split not in ("random", "public"):
         raise ValueError(f"split must be 'random' or 'public', got {split!r}")
     device = resolve_device(device)
+    seeds = check_run_options(fraction, seeds)
     methods = [m.strip().lower() for m in methods if m.strip()]
     if not methods:
         raise ValueError("no methods given")
@@ -183,9 +238,6 @@ def run_node_experiment(dataset: str, conv: str = "gcn", delete: str = "nodes", 
         get_method(m)
     if REFERENCE not in methods:
         methods = [REFERENCE] + methods
-    seeds = list(seeds)
-    if not seeds:
-        raise ValueError("no seeds given")
     config = train_config or (QUICK_NODE_TRAIN if quick else NODE_TRAIN)
     options = {k: dict(v) for k, v in (QUICK_NODE_OPTIONS if quick else {}).items()}
     for k, v in (method_options or {}).items():

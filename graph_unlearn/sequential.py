@@ -49,7 +49,7 @@ def merge_requests(requests: Iterable[Any]):
         raise ValueError(f"merge_requests: requests of different kinds {sorted(k.__name__ for k in kinds)}")
     kind = kinds.pop()
     if kind is EdgeDeletion:
-        return EdgeDeletion(torch.unique(torch.cat([r.edges for r in requests], 1), dim=1))
+        return EdgeDeletion.from_edge_index(torch.unique(torch.cat([r.edges for r in requests], 1), dim=1))
     if kind is NodeDeletion:
         return NodeDeletion(torch.unique(torch.cat([r.nodes for r in requests])))
     if kind is FeatureDeletion:

@@ -5,17 +5,22 @@ requests, MMRecUn and its baselines, full-ranking evaluation.
 >>> data = load_dataset("ml100k-mm")
 >>> model = make_model("lightgcn", data); train_bpr(model, data)
 >>> result = MMRecUn().unlearn(model, data, ItemDeletion([1, 2, 3]))
+
+Your own data and model: ``load_dataset(df)`` / ``load_dataset("file.csv")`` (raw ids kept,
+``UserDeletion(data.user_index(["alice"]))``), and PyG's ``LightGCN`` accepted by every method
+(see :mod:`recsys.models.pyg`).
 """
 from .data import InteractionData, load_dataset, load_mmrec, load_movielens100k, load_recbole, per_user_split, \
     prepare_ml100k_mm
 from .evaluation import evaluate, interaction_mia, rank_topk
 from .methods import METHODS, FineTune, Gold, GradientAscent, MMRecUn, NegGradPlus
-from .models import FREEDOM, MODELS, VBPR, LightGCN, build_graph, make_model
+from .models import FREEDOM, MODELS, VBPR, LightGCN, PyGLightGCN, build_graph, make_model
 from .requests import InteractionDeletion, ItemDeletion, ModalityDeletion, RecDeletion, UserDeletion, sample_request
 from .training import train_bpr
 
 __all__ = ["InteractionData", "load_dataset", "load_mmrec", "load_movielens100k", "load_recbole", "per_user_split",
            "prepare_ml100k_mm", "evaluate", "interaction_mia", "rank_topk", "METHODS", "Gold", "MMRecUn", "FineTune",
-           "GradientAscent", "NegGradPlus", "MODELS", "LightGCN", "VBPR", "FREEDOM", "build_graph", "make_model",
+           "GradientAscent", "NegGradPlus", "MODELS", "LightGCN", "PyGLightGCN", "VBPR", "FREEDOM", "build_graph",
+           "make_model",
            "UserDeletion", "ItemDeletion", "InteractionDeletion", "ModalityDeletion", "RecDeletion", "sample_request",
            "train_bpr"]

@@ -79,7 +79,11 @@ def evaluate(model, data: InteractionData, graph=None, forget: tuple[torch.Tenso
              splits=("test", "retain", "forget"), ks=(10, 20), retain_users: int | None = 300,
              batch_size: int = 1024) -> dict[str, float]:
     """Ranking metrics keyed ``<split>_<metric><k>`` (e.g. ``test_recall20``) on ``data``
-    (the retained data after a deletion); ``forget`` = forgotten training pairs."""
+    (the retained data after a deletion); ``forget`` = forgotten training pairs. ``model`` may be
+    a PyG ``LightGCN`` (read through :func:`recsys.models.pyg.as_rec_model`)."""
+    from .models.pyg import as_rec_model
+
+    model = as_rec_model(model, data)
     graph = graph if graph is not None else model.build_graph(data)
     ur, ir = model_outputs(model, graph)
     train = data.train_pairs()

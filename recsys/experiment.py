@@ -6,8 +6,7 @@ from __future__ import annotations
 import time
 from typing import Iterable
 
-import torch
-
+from graph_unlearn.core.rng import seeded_rng
 from graph_unlearn.metrics import aggregate_seeds
 
 from .data import InteractionData
@@ -19,15 +18,54 @@ from .training import train_bpr
 
 #: the training recipe of the original model (and of Gold)
 TRAIN = dict(epochs=120, batch_size=4096, lr=1e-2, reg=1e-4, patience=3, eval_every=3)
+#: ``quick=True`` (``rec --quick``): a smoke run, not a measurement. The original and Gold train
+#: for at most 6 epochs (validation every 2, patience 1) and each method takes few steps.
+QUICK_TRAIN = dict(TRAIN, epochs=6, eval_every=2, patience=1)
+QUICK_OPTIONS = {"mmrecun": {"steps": 5}, "finetune": {"steps": 5}, "gradient_ascent": {"steps": 3},
+                 "neggrad_plus": {"steps": 5}}
+KINDS = ("users", "items", "interactions", "modality")
 KEYS = ("test_recall20", "test_ndcg20", "test_recall10", "test_ndcg10", "test_precision20", "forget_recall20",
         "forget_ndcg20", "retain_recall20", "mia_auc")
 
 
 def train_original(data: InteractionData, model_name: str, seed: int, device="cpu", train: dict | None = None):
-    torch.manual_seed(seed)
-    model = make_model(model_name, data).to(device)
-    hist = train_bpr(model, data, seed=seed, **(train or TRAIN))
+    """The original recommender, initialised and trained from ``seed`` on a forked RNG (the
+    caller's global random state is left alone)."""
+    with seeded_rng(seed, device):
+        model = make_model(model_name, data).to(device)
+        hist = train_bpr(model, data, seed=seed, **(train or TRAIN))
     return model, hist
+
+
+def check_experiment(data: InteractionData, model_name: str, kind: str, fraction: float, methods, seeds) -> None:
+    """Everything :func:`run_experiment` needs, checked before any training: known model, kind and
+    methods, ``fraction`` in (0, 1), distinct non-negative seeds, a modality deletion only for a
+    model that uses a modality, and a request that can be drawn for every seed."""
+    from graph_unlearn.core.options import is_int, is_real
+
+    from .models import MODELS
+
+    if model_name not in MODELS:
+        raise ValueError(f"unknown model {model_name!r}: use one of {sorted(MODELS)}")
+    if kind not in KINDS:
+        raise ValueError(f"unknown deletion kind {kind!r}: use one of {', '.join(KINDS)}")
+    if not is_real(fraction) or not 0 < fraction < 1:
+        raise ValueError(f"fraction must be a number in (0, 1), got {fraction!r}")
+    methods, seeds = list(methods), list(seeds)
+    if not methods:
+        raise ValueError("no methods given")
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise ValueError(f"unknown method(s) {unknown}: use {sorted(METHODS)}")
+    if not seeds or not all(is_int(s) and s >= 0 for s in seeds) or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be distinct non-negative integers, got {seeds}")
+    if kind == "modality":
+        if not data.modalities:
+            raise ValueError(f"dataset {data.name} has no item modality: a modality deletion does not apply")
+        if not getattr(make_model(model_name, data), "names", None):
+            raise ValueError(f"{model_name} uses no item modality: a modality deletion does not apply to it")
+    for seed in seeds:
+        sample_request(data, kind, fraction, seed=seed)
 
 
 def method_options(name: str, train: dict, overrides: dict | None = None) -> dict:
@@ -76,11 +114,20 @@ def run_one(data, model, kind: str, fraction: float, methods: Iterable[str], see
 
 
 def run_experiment(data: InteractionData, model_name: str, kind: str, fraction: float, methods, seeds, device="cpu",
-                   train: dict | None = None, overrides: dict | None = None, log=print) -> dict:
-    """Mean ± std over ``seeds`` per method (plus the untouched original model)."""
+                   train: dict | None = None, overrides: dict | None = None, log=print, quick: bool = False) -> dict:
+    """Mean ± std over ``seeds`` per method (plus the untouched original model). Every option is
+    checked (:func:`check_experiment`) before anything is trained. ``quick``: :data:`QUICK_TRAIN`
+    (unless ``train`` is given) and :data:`QUICK_OPTIONS` under ``overrides``."""
+    methods, seeds = list(methods), list(seeds)
+    check_experiment(data, model_name, kind, fraction, methods, seeds)
+    if quick:
+        train = train or QUICK_TRAIN
+        overrides = {name: {**QUICK_OPTIONS.get(name, {}), **(overrides or {}).get(name, {})}
+                     for name in set(QUICK_OPTIONS) | set(overrides or {})}
     per_seed = []
     for seed in seeds:
         t = time.perf_counter()
+        log(f"seed {seed}: training the original {model_name} on {data.name} ...")
         model, hist = train_original(data, model_name, seed, device, train)
         log(f"seed {seed}: original {model_name} trained in {time.perf_counter() - t:.1f}s "
             f"(best epoch {hist['best_epoch']}, valid R@20 {hist['best_valid_recall20']:.4f})")

@@ -86,7 +86,11 @@ def batch_bpr(model: RecModel, graph, u, i, j, reg: float = 0.0, out=None):
 def train_bpr(model: RecModel, data: InteractionData, *, epochs: int = 300, batch_size: int = 2048,
               lr: float = 1e-3, reg: float = 1e-4, patience: int = 5, eval_every: int = 5, seed: int = 0,
               graph=None, max_seconds: float | None = None, verbose: bool = False) -> dict:
-    """Train ``model`` in place with BPR; returns the history (best epoch, best val Recall@20)."""
+    """Train ``model`` in place with BPR; returns the history (best epoch, best val Recall@20).
+    ``model`` may be a PyG ``LightGCN`` (trained in place through its adapter)."""
+    from .models.pyg import as_rec_model
+
+    model = as_rec_model(model, data)
     device = next(model.parameters()).device
     graph = graph if graph is not None else model.build_graph(data, device)
     gen = torch.Generator().manual_seed(seed)

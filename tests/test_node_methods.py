@@ -137,4 +137,4 @@ def test_graph_eraser_retrains_only_touched_shards(cora_split):
     with pytest.raises(ValueError, match="node classification"):
         from graph_unlearn import EdgeDeletion
 
-        ge.unlearn(ens, cora_split, EdgeDeletion(cora_split.train_pos[:, :2]))
+        ge.unlearn(ens, cora_split, EdgeDeletion.from_edge_index(cora_split.train_pos[:, :2]))

@@ -18,9 +18,9 @@ def test_validation_errors(data):
                 lambda: ModalityDeletion("text", [])):
         with pytest.raises(ValueError, match="empty"):
             req()
-    with pytest.raises(ValueError, match="unknown ids"):
+    with pytest.raises(ValueError, match="unknown user ids"):
         UserDeletion([data.num_users]).apply(data)
-    with pytest.raises(ValueError, match="unknown ids"):
+    with pytest.raises(ValueError, match="negative item id"):
         ItemDeletion([-1]).apply(data)
     with pytest.raises(ValueError, match="integers"):
         ItemDeletion([1.5]).apply(data)

@@ -15,9 +15,21 @@ import sys
 COMMANDS = ("graph_unlearn.cli.run", "recsys.cli", "graph_unlearn.general.cli")
 
 
+def version_line() -> str:
+    """``graph-unlearn <version> (torch <version>, python <version>)``."""
+    import platform
+
+    import torch
+
+    from .. import __version__
+
+    return f"graph-unlearn {__version__} (torch {torch.__version__}, python {platform.python_version()})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="graph-unlearn", description="Machine unlearning for graph neural networks "
                                      "and recommenders, measured against retraining.")
+    parser.add_argument("--version", action="version", version=version_line())
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMANDS:
         try:
@@ -35,5 +47,5 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except (ValueError, FileNotFoundError) as err:
-        print(f"graph-unlearn: error: {err}", file=sys.stderr)
+        print(f"graph-unlearn {args.command}: error: {err}", file=sys.stderr)
         return 2

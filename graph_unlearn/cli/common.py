@@ -1,19 +1,146 @@
-"""Pieces every sub-command shares: argument parsing helpers and report output."""
+"""Pieces every sub-command shares: argument checks (run by argparse, before any work: a wrong
+flag exits with code 2 and a message naming it) and report output."""
 from __future__ import annotations
 
+import argparse
 import json
 import math
+import os
+import sys
+from pathlib import Path
+
+
+class FlagError(ValueError):
+    """A command-line flag that is wrong or does not apply; the message starts with the flag."""
 
 
 def parse_seeds(text: str) -> list[int]:
-    """``"0,1,2"`` -> ``[0, 1, 2]``, with a clear error otherwise."""
+    """``"0,1,2"`` -> ``[0, 1, 2]`` (distinct non-negative integers), with a clear error otherwise."""
+    parts = [s.strip() for s in str(text).split(",")]
+    if not any(parts):
+        raise ValueError("--seeds is empty")
+    if not all(parts):
+        raise ValueError(f"--seeds must be comma-separated integers without empty entries, got {text!r}")
     try:
-        seeds = [int(s) for s in text.split(",") if s.strip()]
+        seeds = [int(s) for s in parts]
     except ValueError:
         raise ValueError(f"--seeds must be comma-separated integers, got {text!r}") from None
-    if not seeds:
-        raise ValueError("--seeds is empty")
+    if any(s < 0 for s in seeds):
+        raise ValueError(f"--seeds must be non-negative, got {text!r}")
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"--seeds lists a seed twice, got {text!r}")
     return seeds
+
+
+def _arg(check):
+    """Wrap ``check(text)`` as an argparse ``type``: its ValueError becomes a usage error (exit 2)."""
+    def convert(text):
+        try:
+            return check(text)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err).removeprefix("--seeds ").strip()) from None
+    convert.__name__ = check.__name__
+    return convert
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"must be a number in (0, 1), got {text!r}") from None
+    if not 0 < value < 1:   # also refuses nan
+        raise ValueError(f"must be a number in (0, 1), got {text!r}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"must be a positive integer, got {text!r}") from None
+    if value < 1:
+        raise ValueError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def _device(text: str) -> str:
+    from ..core.profiling import resolve_device
+
+    resolve_device(text)   # ValueError: unknown / unavailable
+    return text
+
+
+def _existing_dir(text: str) -> str:
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise ValueError(f"folder {text!r} does not exist")
+    if not path.is_dir():
+        raise ValueError(f"{text!r} is not a folder")
+    return str(path)
+
+
+def _writable_dir(text: str) -> str:
+    """A folder that exists and is writable, or one that can be created (its nearest existing
+    ancestor is a writable folder)."""
+    path = Path(text).expanduser()
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{text!r} exists and is not a folder")
+    probe = path
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise ValueError(f"cannot write into {text!r} ({probe} is not a writable folder)")
+    return str(path)
+
+
+def _writable_file(text: str) -> str:
+    """A file path whose folder exists and is writable (and that is not itself a folder)."""
+    path = Path(text).expanduser()
+    if not text or path.is_dir():
+        raise ValueError(f"{text!r} is a folder, not a file name")
+    parent = path.parent
+    if not parent.is_dir():
+        raise ValueError(f"folder {str(parent)!r} of {text!r} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise ValueError(f"{text!r} is not writable")
+    return str(path)
+
+
+#: argparse ``type=`` checks
+seeds_arg = _arg(parse_seeds)
+fraction_arg = _arg(_fraction)
+positive_int_arg = _arg(_positive_int)
+device_arg = _arg(_device)
+existing_dir_arg = _arg(_existing_dir)
+writable_dir_arg = _arg(_writable_dir)
+json_path_arg = _arg(_writable_file)
+
+
+def method_list(text: str, known, flag: str = "--methods") -> list[str]:
+    """``"a,b"`` -> ``["a", "b"]``, every name in ``known`` (case and ``-``/``_`` forgiven)."""
+    names = [m.strip().lower().replace("-", "_") for m in str(text).split(",") if m.strip()]
+    if not names:
+        raise FlagError(f"{flag} is empty")
+    unknown = [m for m in names if m not in known]
+    if unknown:
+        raise FlagError(f"{flag}: unknown method(s) {', '.join(map(repr, unknown))}; available: {', '.join(known)}")
+    if len(set(names)) != len(names):
+        raise FlagError(f"{flag} lists a method twice: {text!r}")
+    return names
+
+
+def refuse(args, flag: str, reason: str) -> None:
+    """Refuse ``flag`` when the user gave it (its value is not the ``None`` sentinel)."""
+    dest = flag.lstrip("-").replace("-", "_")
+    if getattr(args, dest, None) is not None:
+        raise FlagError(f"{flag} {reason}")
+
+
+def progress_log(enabled: bool):
+    """A ``log(line)`` callback printing to stderr (a no-op when ``enabled`` is False)."""
+    if not enabled:
+        return lambda line: None
+    return lambda line: print(line, file=sys.stderr, flush=True)
 
 
 def write_json(report: dict, path: str | None) -> None:

@@ -16,14 +16,36 @@ import torch
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
+#: device types a method can run on (``mps`` where PyTorch reports it available)
+DEVICE_TYPES = ("cpu", "cuda", "mps")
+
+
 def resolve_device(device: str | torch.device | None = None) -> torch.device:
-    """``None``/``"auto"`` -> CUDA when available, else CPU; errors clearly on a missing GPU."""
-    if device is None or device == "auto":
+    """``None``/``"auto"`` -> CUDA when available, else CPU; ``"cpu"``, ``"cuda"``, ``"cuda:N"``
+    (or a ``torch.device``). Anything else, or a GPU that is not there, is a clear ``ValueError``."""
+    if device is None or (isinstance(device, str) and device.strip().lower() == "auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(device)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError("device 'cuda' was requested but torch.cuda.is_available() is False")
-    return device
+    usage = "use 'cpu', 'cuda', 'cuda:N' or 'auto'"
+    if isinstance(device, str):
+        try:
+            dev = torch.device(device.strip().lower())
+        except RuntimeError:
+            raise ValueError(f"unknown device {device!r}: {usage}") from None
+    elif isinstance(device, torch.device):
+        dev = device
+    else:
+        raise ValueError(f"device must be a string such as 'cpu' or 'cuda' (or a torch.device), got {device!r}")
+    if dev.type not in DEVICE_TYPES:
+        raise ValueError(f"device {str(device)!r} is not supported here: {usage}")
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(f"device {str(device)!r} was requested but torch.cuda.is_available() is False")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ValueError(f"device {str(device)!r} was requested but only {torch.cuda.device_count()} "
+                             f"CUDA device(s) are visible")
+    if dev.type == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise ValueError(f"device {str(device)!r} was requested but the MPS backend is not available")
+    return dev
 
 
 def current_rss_mb() -> float:

@@ -20,7 +20,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from .profiling import RunMonitor, resolve_device
+from .options import check_bool, check_device, check_int
+from .profiling import RunMonitor
+from .rng import seeded_rng
 
 
 def clone_model(model: nn.Module, device: torch.device | str | None = None) -> nn.Module:
@@ -66,6 +68,34 @@ class UnlearnResult:
     epochs: int
     device: str
     extra: dict[str, Any] = field(default_factory=dict)
+    #: what serving needs besides the model: the retained data in the user's form (graph methods:
+    #: a ``Data`` holding the retained graph, ``result.model(result.data.x, result.data.edge_index)``)
+    data: Any = field(default=None, repr=False)
+    #: the run barely changed the model (see :mod:`graph_unlearn.core.audit`)
+    noop: bool = False
+    #: why the method fell back to something else (None: it did not)
+    fallback: str | None = None
+    #: the audit record (:func:`graph_unlearn.core.audit.audit_run`)
+    audit: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def record_attack(self, name: str, estimate: Any) -> None:
+        """Add an attack result (e.g. the matched-holdout AUC with its interval) to the audit."""
+        from .audit import _jsonable
+
+        self.audit.setdefault("attacks", {})[name] = _jsonable(estimate)
+
+    def save(self, directory) -> Any:
+        """Write ``model.pt`` (state dict, ``weights_only``-loadable) and ``audit.json`` to ``directory``."""
+        from .audit import save_result
+
+        return save_result(self, directory)
+
+    @staticmethod
+    def load_audit(directory) -> dict[str, Any]:
+        """The audit record saved by :meth:`save`."""
+        from .audit import load_audit
+
+        return load_audit(directory)
 
     def __repr__(self) -> str:
         extra = ", ".join(f"{k}={v}" for k, v in self.extra.items() if not isinstance(v, (torch.Tensor, nn.Module)))
@@ -86,9 +116,9 @@ class Unlearner:
     changes_parameters: bool = True
 
     def __init__(self, device: str | torch.device | None = "cpu", seed: int = 0, verbose: bool = False):
-        self.device = resolve_device(device)
-        self.seed = seed
-        self.verbose = verbose
+        self.device = check_device(self, device)
+        self.seed = check_int(self, "seed", seed, minimum=0)
+        self.verbose = check_bool(self, "verbose", verbose)
 
     # -- scikit-learn-like niceties ---------------------------------------------------------
     def get_params(self) -> dict[str, Any]:
@@ -112,8 +142,7 @@ class Unlearner:
     def unlearn(self, model: nn.Module, data: Any, request: Any) -> UnlearnResult:
         """Forget ``request`` from ``model`` trained on ``data``; returns a new model + stats."""
         before = _state_snapshot(model)
-        torch.manual_seed(self.seed)
-        with RunMonitor(self.device) as mon:
+        with seeded_rng(self.seed, self.device), RunMonitor(self.device) as mon:  # caller's RNG untouched
             new_model, epochs, extra = self._unlearn(model, data, request)
         if new_model is model:
             raise RuntimeError(f"{self.name}: returned the original model object instead of a new one")
@@ -122,8 +151,10 @@ class Unlearner:
         if self.changes_parameters and not parameters_changed(model, new_model):
             raise RuntimeError(f"{self.name}: unlearning left the parameters unchanged")
         new_model.eval()
-        return UnlearnResult(self.name, new_model, mon.seconds, mon.peak_mem_mb, int(epochs),
-                             str(self.device), dict(extra or {}))
+        from .audit import audit_run  # parameter change, forget-output shift, no-op flag, audit record
+
+        return audit_run(self, UnlearnResult(self.name, new_model, mon.seconds, mon.peak_mem_mb, int(epochs),
+                                             str(self.device), dict(extra or {})), before, model, data, request)
 
     def _unlearn(self, model: nn.Module, data: Any, request: Any):  # pragma: no cover - abstract
         raise NotImplementedError

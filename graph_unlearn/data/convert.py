@@ -97,9 +97,11 @@ def to_scipy(obj):
 
 
 def from_scipy(adj) -> Graph:
-    """A :class:`Graph` from a square scipy sparse adjacency (non-zeros are edges)."""
+    """A :class:`Graph` from a square scipy sparse adjacency: the non-zero entries are the edges
+    (explicitly stored zeros are not)."""
     if adj.shape[0] != adj.shape[1]:
         raise ValueError(f"adjacency must be square, got shape {adj.shape}")
     coo = adj.tocoo()
-    ei = torch.stack([torch.from_numpy(coo.row).long(), torch.from_numpy(coo.col).long()])
+    nz = coo.data != 0
+    ei = torch.stack([torch.from_numpy(coo.row[nz]).long(), torch.from_numpy(coo.col[nz]).long()])
     return Graph(ei, adj.shape[0])

@@ -1,9 +1,10 @@
 """Where datasets are found offline and where copies are cached.
 
 Search order for a dataset's raw files (first hit wins):
-1. an explicit ``root`` given by the user;
+1. an explicit ``root`` given by the user (then *only* that folder is searched);
 2. ``$GRAPH_UNLEARN_DATA``;
-3. ``../shared/datasets`` beside the project checkout, or ``./shared/datasets`` /
+3. the repository's own ``datasets/`` folder (vendored MIT data: Planetoid Cora and CiteSeer);
+4. ``../shared/datasets`` beside the project checkout, or ``./shared/datasets`` /
    ``../shared/datasets`` relative to the working directory.
 Loaders (PyG, OGB) write ``processed/`` next to ``raw/``, so raw folders are *copied* into the
 cache (``$GRAPH_UNLEARN_CACHE`` or ``~/.cache/graph-unlearn``) and loaded from there; the
@@ -25,12 +26,12 @@ def cache_root() -> Path:
 
 
 def candidate_roots(root: str | os.PathLike | None = None) -> list[Path]:
+    if root is not None:  # an explicit root is the only place searched: never a silent fallback
+        return [Path(root).resolve()]
     roots = []
-    if root is not None:
-        roots.append(Path(root))
     if os.environ.get("GRAPH_UNLEARN_DATA"):
         roots.append(Path(os.environ["GRAPH_UNLEARN_DATA"]))
-    roots += [_PROJECT.parent / "shared" / "datasets", Path.cwd() / "shared" / "datasets",
+    roots += [_PROJECT / "datasets", _PROJECT.parent / "shared" / "datasets", Path.cwd() / "shared" / "datasets",
               Path.cwd().parent / "shared" / "datasets"]
     seen, out = set(), []
     for r in roots:

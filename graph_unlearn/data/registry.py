@@ -128,8 +128,11 @@ def _cache_parent(card: DatasetCard) -> Path:
 
 
 def load_dataset(name: str, root: str | os.PathLike | None = None, download: bool = False) -> Data:
-    """Load a registered dataset as a PyG ``Data`` (offline copy first; see module docs)."""
+    """Load a registered dataset as a PyG ``Data`` (offline copy first; see module docs). An
+    explicit ``root`` is the only folder searched: it must exist, and nothing else is tried."""
     card = dataset_card(name)
+    if root is not None and not Path(root).is_dir():
+        raise FileNotFoundError(f"{card.name}: root {str(root)!r} does not exist or is not a folder")
     try:
         source = find_dataset_dir(card.relative, list(card.required), root)
     except FileNotFoundError as err:

@@ -25,3 +25,8 @@ __all__ = [
     "GaussianAmnesiac", "MLP", "SmallCNN", "make_model", "reinitialize", "LOSSES", "fit", "predict",
     "resolve_loss", "train_original",
 ]
+from .methods import ACU, LAF, NPO, ShardedAdapters  # noqa: E402
+from .models import penultimate_features  # noqa: E402
+from .worst_case import worst_case_request  # noqa: E402
+
+__all__ += ["NPO", "ACU", "ShardedAdapters", "LAF", "penultimate_features", "worst_case_request"]

@@ -31,7 +31,7 @@ import torch
 from ..data.paths import cache_root
 
 DATASETS = ("digits", "mnist5k", "rotten_tomatoes", "diabetes")
-SCENARIOS = ("random", "class", "range")
+SCENARIOS = ("random", "class", "range", "worst")
 
 
 @dataclass
@@ -48,25 +48,103 @@ class TrainConfig:
 class GeneralData:
     """A train / validation / test split of a classification or regression dataset.
 
-    ``x_*`` are float tensors ``[n, d]`` (images flattened; models reshape them), ``y_*``
-    long class ids (classification) or float targets (regression)."""
+    ``x_*`` are tensors ``[n, ...]`` (the library's loaders: float ``[n, d]``, images
+    flattened; models reshape them), ``y_*`` long class ids ``0..C-1`` (classification) or
+    float targets (regression). Validation and test sets are optional (``None``).
+
+    Built from the user's own data with :meth:`from_tensors` (tensors or numpy arrays) or
+    :meth:`from_dataset` (``TensorDataset``, any map-style dataset of ``(x, y)``, or a
+    ``DataLoader``); numpy arrays given directly are converted too. Construction checks, before
+    any work: one label per input in every split, the same input shape in every split, integer
+    class ids for classification (``num_classes`` inferred as ``max id + 1`` when not given).
+    See :mod:`graph_unlearn.general.inputs`."""
 
     name: str
-    task: str  # "classification" | "regression"
+    task: str | None  # "classification" | "regression"; None: inferred from the training labels
     x_train: torch.Tensor
     y_train: torch.Tensor
-    x_val: torch.Tensor
-    y_val: torch.Tensor
-    x_test: torch.Tensor
-    y_test: torch.Tensor
-    num_classes: int = 1
+    x_val: torch.Tensor | None = None
+    y_val: torch.Tensor | None = None
+    x_test: torch.Tensor | None = None
+    y_test: torch.Tensor | None = None
+    num_classes: int | None = None
     image_side: int | None = None
     y_scale: float = 1.0
     recipe: TrainConfig = field(default_factory=TrainConfig)
 
+    def __post_init__(self):
+        from .inputs import features, targets
+
+        if self.x_train is None or self.y_train is None:
+            raise ValueError("GeneralData needs a training set: x_train and y_train")
+        shape = None
+        for split in ("train", "val", "test"):
+            x, y = getattr(self, f"x_{split}"), getattr(self, f"y_{split}")
+            if (x is None) != (y is None):
+                raise ValueError(f"GeneralData: give both x_{split} and y_{split}, or neither")
+            if x is None:
+                continue
+            x = features(x, f"x_{split}")
+            y, task = targets(y, self.task, f"y_{split}")
+            self.task = task  # the training labels fix an inferred task for the other splits
+            if len(x) != len(y):
+                raise ValueError(f"GeneralData: x_{split} has {len(x)} samples but y_{split} has {len(y)} labels")
+            if shape is None:
+                shape = tuple(x.shape[1:])
+                if len(x) == 0:
+                    raise ValueError("GeneralData: the training set is empty")
+            elif tuple(x.shape[1:]) != shape:
+                raise ValueError(f"GeneralData: x_{split} samples have shape {tuple(x.shape[1:])} but the training "
+                                 f"samples {shape}")
+            setattr(self, f"x_{split}", x)
+            setattr(self, f"y_{split}", y)
+        if self.task == "classification":
+            top = max(int(y.max()) for y in (self.y_train, self.y_val, self.y_test) if y is not None and y.numel())
+            if self.num_classes is None:
+                self.num_classes = top + 1
+            elif top >= self.num_classes:
+                raise ValueError(f"GeneralData: class id {top} found but num_classes={self.num_classes}")
+        elif self.num_classes is None:
+            self.num_classes = 1
+
+    @classmethod
+    def from_tensors(cls, x_train, y_train, x_val=None, y_val=None, x_test=None, y_test=None, *,
+                     task: str | None = None, num_classes: int | None = None, name: str = "custom",
+                     recipe: TrainConfig | None = None, image_side: int | None = None) -> "GeneralData":
+        """Splits given as tensors or numpy arrays (validation / test optional). ``task``:
+        ``"classification"`` / ``"regression"``, or None to infer it from ``y_train``
+        (integer = classification); ``recipe``: how the model was trained (Retrain's
+        default)."""
+        return cls(name, task, x_train, y_train, x_val, y_val, x_test, y_test, num_classes=num_classes,
+                   image_side=image_side, recipe=recipe or TrainConfig())
+
+    @classmethod
+    def from_dataset(cls, train, val=None, test=None, *, task: str | None = None, num_classes: int | None = None,
+                     name: str = "custom", recipe: TrainConfig | None = None) -> "GeneralData":
+        """Splits given as ``TensorDataset``s (first tensor = inputs, second = labels), map-style
+        datasets of ``(x, y)`` items, or ``DataLoader``s (their dataset is read; the training
+        loader's ``batch_size`` becomes the recipe's unless ``recipe`` is given)."""
+        from .inputs import dataset_tensors
+
+        x_tr, y_tr, batch_size = dataset_tensors(train, "train")
+        rest = [dataset_tensors(d, w)[:2] if d is not None else (None, None) for d, w in ((val, "val"), (test, "test"))]
+        if recipe is None:
+            recipe = TrainConfig(batch_size=batch_size) if batch_size else TrainConfig()
+        return cls(name, task, x_tr, y_tr, *rest[0], *rest[1], num_classes=num_classes, recipe=recipe)
+
+    def split_tensors(self, split: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(x, y)`` of ``"train"`` / ``"val"`` / ``"test"``; a clear error when it is absent."""
+        if split not in ("train", "val", "test"):
+            raise ValueError(f"unknown split {split!r}: use 'train', 'val' or 'test'")
+        x, y = getattr(self, f"x_{split}"), getattr(self, f"y_{split}")
+        if x is None:
+            raise ValueError(f"{self.name}: no {split} set; give one (GeneralData.from_tensors(..., x_{split}=..., "
+                             f"y_{split}=...) or from_dataset(..., {split}=...))")
+        return x, y
+
     @property
     def num_features(self) -> int:
-        return int(self.x_train.size(1))
+        return int(self.x_train[0].numel())
 
     @property
     def num_train(self) -> int:
@@ -77,7 +155,7 @@ class GeneralData:
         return self.num_classes if self.task == "classification" else 1
 
     def to(self, device) -> "GeneralData":
-        moved = {k: getattr(self, k).to(device) for k in
+        moved = {k: None if getattr(self, k) is None else getattr(self, k).to(device) for k in
                  ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")}
         return replace(self, **moved)
 
@@ -94,8 +172,9 @@ class GeneralData:
                            idx, keep.nonzero().flatten())
 
     def __repr__(self) -> str:
-        return (f"GeneralData({self.name}, {self.task}, train={self.num_train}, val={len(self.x_val)}, "
-                f"test={len(self.x_test)}, features={self.num_features}, classes={self.num_classes})")
+        size = lambda x: "none" if x is None else len(x)  # noqa: E731
+        return (f"GeneralData({self.name}, {self.task}, train={self.num_train}, val={size(self.x_val)}, "
+                f"test={size(self.x_test)}, features={self.num_features}, classes={self.num_classes})")
 
 
 @dataclass
@@ -112,34 +191,69 @@ class ForgetSplit:
 
 @dataclass
 class ForgetRequest:
-    """Training indices to forget, with how they were chosen (``kind``: random / class /
-    range / custom; ``forget_class`` or ``target_range`` when relevant)."""
+    """Training samples to forget, with how they were chosen (``kind``: random / class /
+    range / custom; ``forget_class`` or ``target_range`` when relevant).
+
+    ``indices``: positions in the training set (``x_train``): a 1-d integer tensor / numpy
+    array / pandas Series / list / tuple / range, or one int; or a 1-d boolean **mask over the
+    training set** (bool tensor / array / Series, ``True`` = forget) whose length must equal
+    ``data.num_train`` (checked when the request is applied). Stored as the sorted indices
+    (``mask_length`` remembers a mask's length). Floats, booleans mixed into indices
+    (``[5, True]``), Python lists of booleans, negative or repeated indices are refused; so are
+    an empty request and out-of-range indices (when applied)."""
 
     indices: torch.Tensor
     kind: str = "custom"
     forget_class: int | None = None
     target_range: tuple[float, float] | None = None
+    mask_length: int | None = field(default=None, repr=False)
 
     def __post_init__(self):
-        self.indices = torch.as_tensor(self.indices, dtype=torch.long).flatten().cpu()
+        from ..requests.base import parse_ids
+
+        ids, mask_length = parse_ids(self.indices, "ForgetRequest", "training indices", allow_mask=True,
+                                     allow_empty=True)
+        self.indices = ids
+        if mask_length is not None:
+            self.mask_length = mask_length
 
     def validate(self, num_train: int) -> torch.Tensor:
+        from ..requests.base import check_mask_length, check_range
+
+        check_mask_length(self.mask_length, num_train, "ForgetRequest", "training samples")
         if self.indices.numel() == 0:
-            raise ValueError("empty forget request: no training samples to forget")
-        lo, hi = int(self.indices.min()), int(self.indices.max())
-        if lo < 0 or hi >= num_train:
-            raise ValueError(f"forget indices out of range: need 0 <= i < {num_train}, got [{lo}, {hi}]")
-        return torch.unique(self.indices)
+            raise ValueError("ForgetRequest: empty forget request: no training samples to forget"
+                             + (" (the mask selects nothing)" if self.mask_length is not None else ""))
+        check_range(self.indices, num_train, "ForgetRequest", "training indices",
+                    f"a training set of {num_train} samples")
+        return self.indices
 
     def __len__(self) -> int:
         return int(self.indices.numel())
 
 
 def make_request(data: GeneralData, kind: str = "random", *, fraction: float = 0.1, seed: int = 0,
-                 forget_class: int | None = None, quantiles: tuple[float, float] = (0.9, 1.0)) -> ForgetRequest:
+                 forget_class: int | None = None, quantiles: tuple[float, float] = (0.9, 1.0),
+                 holdout: bool = False):
     """Draw a forget request: ``random`` (``fraction`` of the training set), ``class`` (all of
     ``forget_class``, default ``seed % num_classes``) or ``range`` (targets between the
-    ``quantiles`` of the training targets, regression only)."""
+    ``quantiles`` of the training targets, regression only), or ``worst`` (a worst-case
+    ``fraction``, :func:`graph_unlearn.general.worst_case.worst_case_request`).
+
+    ``holdout=True`` (the matched holdout): ``random`` draws ``2 * fraction`` of the training set,
+    ``class`` / ``range`` take all their samples, and the draw is split at random into the
+    request and an equally sized holdout request; returns a
+    :class:`~graph_unlearn.metrics.holdout.MatchedSample` ``(request, holdout_request)``. Remove
+    the holdout from training with :func:`withhold_holdout`."""
+    if holdout:
+        from ..metrics.holdout import MatchedSample, split_matched
+
+        if kind == "random" and not 0 < 2 * fraction < 1:
+            raise ValueError(f"with a holdout, 2 * fraction must lie in (0, 1), got fraction={fraction}")
+        full = make_request(data, kind, fraction=2 * fraction if kind == "random" else fraction, seed=seed,
+                            forget_class=forget_class, quantiles=quantiles)
+        parts = split_matched(full.indices, torch.Generator().manual_seed(seed + 7919))
+        return MatchedSample(*(replace(full, indices=p) for p in parts))
     gen = torch.Generator().manual_seed(seed)
     n = data.num_train
     y = data.y_train.cpu()
@@ -164,7 +278,39 @@ def make_request(data: GeneralData, kind: str = "random", *, fraction: float = 0
         lo, hi = (float(torch.quantile(y.double(), q)) for q in (qlo, qhi))
         idx = ((y >= lo) & (y <= hi)).nonzero().flatten()
         return ForgetRequest(idx, "range", target_range=(lo, hi))
+    if kind == "worst":  # worst-case set: graph_unlearn.general.worst_case
+        from .worst_case import worst_case_request
+
+        return worst_case_request(data, fraction=fraction, seed=seed)
     raise ValueError(f"unknown forget scenario {kind!r}: use one of {SCENARIOS}")
+
+
+@dataclass
+class WithheldData:
+    """:func:`withhold_holdout`'s result: the data to train on, the forget request re-indexed into
+    its training set, and the withheld holdout samples (never trained on)."""
+
+    data: GeneralData
+    request: ForgetRequest
+    x_holdout: torch.Tensor
+    y_holdout: torch.Tensor
+
+
+def withhold_holdout(data: GeneralData, request: ForgetRequest, holdout: ForgetRequest) -> WithheldData:
+    """Drop the matched ``holdout`` samples from the training set (before the original model and
+    every retrain are trained); ``request``'s indices are mapped to the reduced training set."""
+    h = holdout.validate(data.num_train)
+    f = request.validate(data.num_train)
+    if torch.isin(f, h).any():
+        raise ValueError("the forget request and the holdout overlap")
+    keep = torch.ones(data.num_train, dtype=torch.bool)
+    keep[h] = False
+    new_index = torch.cumsum(keep.long(), 0) - 1
+    dev = data.x_train.device
+    kept = keep.nonzero().flatten().to(dev)
+    reduced = replace(data, x_train=data.x_train[kept], y_train=data.y_train[kept])
+    return WithheldData(reduced, replace(request, indices=new_index[f]), data.x_train[h.to(dev)],
+                        data.y_train[h.to(dev)])
 
 
 # -- loaders ---------------------------------------------------------------------------------

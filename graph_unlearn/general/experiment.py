@@ -4,7 +4,8 @@ Used by ``graph-unlearn general`` and ``benchmarks/general_unlearning.py``."""
 from __future__ import annotations
 
 import time
-from typing import Iterable
+from dataclasses import replace
+from typing import Callable, Iterable
 
 import torch
 
@@ -47,6 +48,13 @@ TUNED: dict[tuple[str, str], dict[str, dict]] = {
     ("diabetes", "range"): {"blindspot": {"epochs": 2}},
 }
 
+#: ``quick=True`` (``general --quick``): a smoke run, not a measurement. The original and retrain
+#: train for at most :data:`QUICK_EPOCHS` epochs and the multi-epoch methods take one epoch.
+QUICK_EPOCHS = 3
+QUICK_OPTIONS = {"finetune": {"epochs": 1}, "random_labels": {"epochs": 1}, "salun": {"epochs": 1},
+                 "l1_sparse": {"epochs": 1}, "scrub": {"epochs": 1, "max_epochs": 1}, "blindspot": {"proxy_epochs": 2}}
+SCENARIOS = {"random": None, "class": "classification", "range": "regression"}  # scenario -> task it needs
+
 TABLE_KEYS = {
     "classification": ["forget_acc", "retain_acc", "test_acc", "mia_efficacy", "avg_gap"],
     "class": ["forget_acc", "retain_acc", "test_acc_other", "mia_efficacy", "zrf", "relearn_epochs"],
@@ -71,32 +79,69 @@ def _relearn(model, data, request, target: float, device) -> int:
 
 def run_general_experiment(dataset: str, scenario: str = "random", methods: Iterable[str] | None = None,
                            seeds: Iterable[int] = (0,), *, fraction: float = 0.1, device: str = "cpu",
-                           options: dict[str, dict] | None = None, verbose: bool = False) -> dict:
+                           options: dict[str, dict] | None = None, verbose: bool = False, quick: bool = False,
+                           log: Callable[[str], None] | None = None) -> dict:
     """Run ``methods`` (``retrain`` is always added as the reference) for every seed and return
-    ``{"methods": {name: aggregated metrics}, "per_seed": [...], ...}``."""
+    ``{"methods": {name: aggregated metrics}, "per_seed": [...], ...}``.
+
+    Everything is checked before any training: the scenario against the dataset's task, ``fraction``
+    in (0, 1), distinct non-negative seeds, known method names, and, when ``methods`` are given, that
+    each supports the task. ``quick``: see :data:`QUICK_EPOCHS` / :data:`QUICK_OPTIONS`. ``log``:
+    called with one line per step (original trained, each method done)."""
+    from ..core.options import is_int, is_real
+
+    log = log or (lambda line: None)
     dev = resolve_device(device)
     t0 = time.perf_counter()
     seeds = list(seeds)
     if not seeds:
         raise ValueError("no seeds given")
+    if not all(is_int(s) and s >= 0 for s in seeds) or len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds must be distinct non-negative integers, got {seeds}")
+    if scenario not in SCENARIOS:
+        raise ValueError(f"unknown forget scenario {scenario!r}: use one of {', '.join(SCENARIOS)}")
+    if not is_real(fraction) or not 0 < fraction < 1:
+        raise ValueError(f"fraction must be a number in (0, 1), got {fraction!r}")
+    explicit = methods is not None
+    if explicit:
+        methods = [m.strip() for m in methods if m.strip()]
+        unknown = [m for m in methods if m not in GENERAL_METHODS]
+        if unknown:
+            raise ValueError(f"unknown methods {unknown}: use {', '.join(GENERAL_METHODS)}")
+        if not methods:
+            raise ValueError("no methods given")
     probe = load_general_dataset(dataset, seeds[0])
-    if methods is None:
+    if SCENARIOS[scenario] not in (None, probe.task):
+        raise ValueError(f"forget scenario {scenario!r} needs a {SCENARIOS[scenario]} dataset; {dataset} is "
+                         f"{probe.task}")
+    if not explicit:
         methods = CLASSIFICATION_METHODS if probe.task == "classification" else REGRESSION_METHODS
-    methods = [m.strip() for m in methods if m.strip()]
-    unknown = [m for m in methods if m not in GENERAL_METHODS]
-    if unknown:
-        raise ValueError(f"unknown methods {unknown}: use {', '.join(GENERAL_METHODS)}")
+    methods = list(methods)
+    if explicit:
+        unfit = [m for m in methods if probe.task not in GENERAL_METHODS[m].tasks]
+        if unfit:
+            raise ValueError(f"method(s) {unfit} do not support {probe.task} ({dataset})")
     if "retrain" not in methods:
         methods = ["retrain", *methods]
-    opts = {**TUNED.get((dataset, scenario), {}), **(options or {})}
+    opts = {k: dict(v) for k, v in TUNED.get((dataset, scenario), {}).items()}
+    if quick:
+        for k, v in QUICK_OPTIONS.items():
+            opts.setdefault(k, {}).update(v)
+    for k, v in (options or {}).items():
+        opts.setdefault(k, {}).update(v)
+    for name in methods:   # every option checked by the constructors before any training
+        get_general_method(name, device=dev, seed=seeds[0], **opts.get(name, {}))
     per_seed: dict[str, list[dict]] = {m: [] for m in ["original", *methods]}
     notes, peak = [], current_rss_mb()
     for seed in seeds:
         data = load_general_dataset(dataset, seed)
+        if quick:
+            data.recipe = replace(data.recipe, epochs=min(data.recipe.epochs, QUICK_EPOCHS))
         request = make_request(data, scenario, fraction=fraction, seed=seed)
         t = time.perf_counter()
         original = train_original(data, seed, dev)
         train_seconds = time.perf_counter() - t
+        log(f"seed {seed}: original trained in {train_seconds:.1f}s ({data.recipe.epochs} epochs)")
         random_model = reinitialize(original, 10_000 + seed).to(dev) if data.task == "classification" else None
         results = {}
         for name in methods:
@@ -105,6 +150,7 @@ def run_general_experiment(dataset: str, scenario: str = "random", methods: Iter
                 notes.append(f"{name} skipped: it supports {type(um).tasks} only")
                 continue
             results[name] = um.unlearn(original, data, request)
+            log(f"seed {seed}: {name} done in {results[name].seconds:.1f}s")
             if verbose:
                 print(f"[{dataset}/{scenario}/seed {seed}] {results[name]}", flush=True)
         retrain = results["retrain"].model
@@ -135,7 +181,7 @@ def run_general_experiment(dataset: str, scenario: str = "random", methods: Iter
     agg = compare_to_reference(agg, "retrain", [k for k in agg["retrain"] if not k.endswith("_std")
                                                 and k not in ("seconds", "peak_mem_mb", "epochs")])
     return {"dataset": dataset, "task": probe.task, "scenario": scenario, "fraction": fraction, "seeds": seeds,
-            "device": str(dev), "methods": agg, "per_seed": per_seed, "options": opts,
+            "device": str(dev), "quick": quick, "methods": agg, "per_seed": per_seed, "options": opts,
             "table_keys": table_keys(probe.task, scenario), "notes": notes,
             "process_peak_mem_mb": peak, "total_seconds": time.perf_counter() - t0,
             "torch_threads": torch.get_num_threads()}

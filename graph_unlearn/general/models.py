@@ -3,7 +3,8 @@ sentence embeddings and tabular regression.
 
 Both take flattened inputs ``[n, d]`` and expose ``features(x) -> list[Tensor]`` (the
 intermediate activations, used by activation-based losses such as Blindspot's attention
-maps) besides ``forward``.
+maps) and ``penultimate(x)`` (what the output layer reads; :func:`penultimate_features` gets it
+from any model) besides ``forward``.
 """
 from __future__ import annotations
 
@@ -42,8 +43,12 @@ class SmallCNN(nn.Module):
         h2 = self.pool2(torch.relu(self.conv2(h1)))
         return [h1, h2]
 
+    def penultimate(self, x: torch.Tensor) -> torch.Tensor:
+        """The flattened input of the linear head ``[n, c2 * s * s]``."""
+        return self.features(x)[-1].flatten(1)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(x)[-1].flatten(1))
+        return self.head(self.penultimate(x))
 
 
 class MLP(nn.Module):
@@ -68,32 +73,58 @@ class MLP(nn.Module):
             feats.append(x)
         return feats
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def penultimate(self, x: torch.Tensor) -> torch.Tensor:
+        """The input of the output layer (the last hidden activation, or ``x`` without hidden layers)."""
         feats = self.features(x)
-        out = self.out(feats[-1] if feats else x)
+        return feats[-1] if feats else x
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.out(self.penultimate(x))
         return out.squeeze(-1) if self.out_dim == 1 else out
 
 
+def penultimate_features(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The representation ``[n, d]`` a model's output layer reads: ``model.penultimate(x)`` when
+    the model defines it (:class:`SmallCNN`, :class:`MLP`, the analytic and sharded-adapter
+    models), else the input of the last ``nn.Linear`` module, caught with a forward hook on one
+    forward pass (any user network whose head is a linear layer)."""
+    if hasattr(model, "penultimate"):
+        return model.penultimate(x).flatten(1)
+    last = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    if not last:
+        raise ValueError(f"{type(model).__name__} has no linear layer and no penultimate(x): cannot read features")
+    got = []
+    handle = last[-1].register_forward_pre_hook(lambda mod, inp: got.append(inp[0]))
+    try:
+        model(x)
+    finally:
+        handle.remove()
+    return got[-1].flatten(1)
+
+
 def make_model(data, seed: int = 0) -> nn.Module:
-    """The default architecture for a :class:`~graph_unlearn.general.data.GeneralData`."""
-    torch.manual_seed(seed)
-    if data.image_side is not None:
-        return SmallCNN(data.image_side, data.num_classes)
-    if data.task == "regression":
-        return MLP(data.num_features, 1, hidden=(64,))
-    return MLP(data.num_features, data.num_classes, hidden=(128,))
+    """The default architecture for a :class:`~graph_unlearn.general.data.GeneralData`, initialised
+    from ``seed`` (on a forked RNG: the caller's global random state is left as it was)."""
+    from ..core.rng import seeded_rng
+
+    with seeded_rng(seed):
+        if data.image_side is not None:
+            return SmallCNN(data.image_side, data.num_classes)
+        if data.task == "regression":
+            return MLP(data.num_features, 1, hidden=(64,))
+        return MLP(data.num_features, data.num_classes, hidden=(128,))
 
 
 def reinitialize(model: nn.Module, seed: int = 0) -> nn.Module:
     """A copy of ``model`` with freshly initialised parameters (every module's
     ``reset_parameters``), e.g. retrain's starting point or a random-init "destroyer"."""
+    from ..core.rng import seeded_rng
+
     new = copy.deepcopy(model)
-    gen_state = torch.random.get_rng_state()
-    torch.manual_seed(seed)
-    for m in new.modules():
-        if hasattr(m, "reset_parameters"):
-            m.reset_parameters()
-    torch.random.set_rng_state(gen_state)
+    with seeded_rng(seed, next(new.parameters(), torch.empty(0)).device):
+        for m in new.modules():
+            if hasattr(m, "reset_parameters"):
+                m.reset_parameters()
     for p in new.parameters():
         p.requires_grad_(True)
     return new

@@ -7,6 +7,7 @@ from .gnndelete import GNNDelete, GNNDeleteModel
 from .graph_eraser import GraphEraser, ShardEnsemble
 from .gradient_ascent import GradientAscent
 from .neggrad_plus import NegGradPlus
+from .npo import NPO
 from .retrain import Retrain
 from .utu import UtU
 
@@ -23,7 +24,7 @@ METHODS = {
 
 #: every method, by name: METHODS plus GIF (edges, nodes, features) and GraphEraser (nodes and
 #: features only). Kept apart from METHODS so the edge CLI/benchmark defaults stay as they are.
-ALL_METHODS = {**METHODS, "gif": GIF, "graph_eraser": GraphEraser}
+ALL_METHODS = {**METHODS, "gif": GIF, "graph_eraser": GraphEraser, "npo": NPO}
 
 
 def get_method(name: str, **options):
@@ -35,4 +36,4 @@ def get_method(name: str, **options):
 
 
 __all__ = ["D2DGN", "DescentToDelete", "GNNDelete", "GNNDeleteModel", "GradientAscent", "NegGradPlus",
-           "Retrain", "UtU", "METHODS", "get_method", "GIF", "GraphEraser", "ShardEnsemble", "ALL_METHODS"]
+           "Retrain", "UtU", "METHODS", "get_method", "GIF", "GraphEraser", "ShardEnsemble", "ALL_METHODS", "NPO"]

@@ -5,11 +5,16 @@ implementation (link prediction: :class:`EdgeTaskOps`; node classification: the
 :class:`~graph_unlearn.tasks.node_classification.NodeUnlearningProblem` itself)."""
 from __future__ import annotations
 
+import time
+from dataclasses import replace
+
 import torch
 from tqdm.auto import tqdm
 
-from ..core.unlearner import Unlearner
+from ..core.unlearner import Unlearner, UnlearnResult
+from ..models.adapter import ModelConfig, as_graph_model, unwrap
 from ..requests.edge import EdgeUnlearningProblem
+from ..tasks.contract import as_task_data, serving_data
 from ..tasks.link_prediction import link_bce_loss, random_pairs
 
 
@@ -20,11 +25,48 @@ RETAIN_BATCH = 65536
 
 
 class GraphUnlearner(Unlearner):
-    """Base class of the graph methods. ``data`` is a :class:`~graph_unlearn.tasks.LinkSplit`
-    and ``request`` an :class:`~graph_unlearn.EdgeDeletion` or :class:`~graph_unlearn.NodeDeletion`,
-    or ``data`` a :class:`~graph_unlearn.NodeSplit` and ``request`` a ``NodeDeletion`` /
-    :class:`~graph_unlearn.FeatureDeletion` (or ``data`` an already applied problem and
-    ``request=None``). Methods reach the problem through :func:`task_ops`."""
+    """Base class of the graph methods.
+
+    ``unlearn(model, data, request, model_config=None)`` takes the user's own model and data
+    (the PyG contract, :mod:`graph_unlearn.models.adapter` and :mod:`graph_unlearn.tasks.contract`):
+    ``model`` any ``nn.Module`` with ``forward(x, edge_index)`` (or a DGL module), ``data`` a
+    ``Data`` with ``y`` and split masks (node classification), RandomLinkSplit's
+    ``(train, val, test)`` triple (link prediction), a ``DGLGraph``, networkx graph, or the
+    library's :class:`~graph_unlearn.LinkSplit` / :class:`~graph_unlearn.NodeSplit` (or an
+    already applied problem with ``request=None``); ``request`` an
+    :class:`~graph_unlearn.EdgeDeletion`, :class:`~graph_unlearn.NodeDeletion` or
+    :class:`~graph_unlearn.FeatureDeletion`. The request is validated and the model checked
+    against the data before any work. ``result.model`` is a module of the user's class (GNNDelete:
+    the user's module with its deletion operators inside) and ``result.data`` the retained data
+    to serve it on. Methods reach the problem through :func:`task_ops`."""
+
+    #: the user's data as given, while a call runs (``Retrain(train_fn=...)`` hands it back)
+    _task_data = None
+
+    def unlearn(self, model, data, request=None, *, model_config: ModelConfig | dict | None = None) -> UnlearnResult:
+        cfg = ModelConfig.coerce(model_config)
+        td = as_task_data(data, cfg.task)
+        if td.form == "dgl" and cfg.graph_input == "edge_index":
+            cfg = replace(cfg, graph_input="dgl")
+        net = as_graph_model(model, td.task, cfg, td.self_loops)
+        start = time.perf_counter()
+        problem = self.problem(td.split, request)
+        check_model_fits(net, problem, self.name)
+        checked = time.perf_counter() - start
+        self._task_data = td
+        try:
+            result = super().unlearn(net, problem, None)
+        finally:
+            self._task_data = None
+        if net is not model:  # the library wrapped the user's module: hand back a module of their class
+            result.model = unwrap(result.model)
+        if request is not None and getattr(result, "audit", None) is not None:
+            from ..core.audit import request_digest
+
+            result.audit["deleted"] = request_digest(request, td.split)  # the request as the user wrote it
+        result.data = serving_data(problem, td)
+        result.extra["validation_seconds"] = checked
+        return result
 
     def problem(self, data, request) -> EdgeUnlearningProblem:
         if isinstance(data, EdgeUnlearningProblem) or getattr(data, "task", None) == "node":
@@ -51,6 +93,42 @@ class GraphUnlearner(Unlearner):
             if step == steps - 1:
                 bar.close()
         return update
+
+
+@torch.no_grad()
+def check_model_fits(model, problem, who: str = "unlearn") -> None:
+    """Run the model once on the retained data and check its output fits the task: one row per
+    node, and for node classification at least as many columns as classes. A model built for
+    another graph, another feature size or another task fails here with a clear error, before
+    any work (skipped when the model's parameters are not on the data's device: the methods
+    move their copies)."""
+    ops = task_ops(problem)
+    params = list(model.parameters())
+    device = ops.graph.device if hasattr(ops.graph, "device") else None
+    if params and device is not None and params[0].device != device:
+        return
+    was = model.training
+    model.eval()
+    try:
+        out = model(ops.x, ops.graph)
+    except ValueError:
+        raise
+    except Exception as err:
+        raise ValueError(f"{who}: the model cannot run on this data ({type(err).__name__}: {err}); check that it "
+                         f"was built for this graph (nodes {ops.num_nodes}, features "
+                         f"{None if ops.x is None else ops.x.size(-1)})") from err
+    finally:
+        model.train(was)
+    if not isinstance(out, torch.Tensor) or out.dim() != 2:
+        raise ValueError(f"{who}: the model must return a [num_nodes, d] tensor (node embeddings or class scores), "
+                         f"got {type(out).__name__}{'' if not isinstance(out, torch.Tensor) else tuple(out.shape)}")
+    if out.size(0) != ops.num_nodes:
+        raise ValueError(f"{who}: the model returns {out.size(0)} rows but the graph has {ops.num_nodes} nodes")
+    if ops.task == "node":
+        classes = int(problem.y.max()) + 1
+        if out.size(1) < classes:
+            raise ValueError(f"{who}: the model returns {out.size(1)} scores per node but the labels have "
+                             f"{classes} classes")
 
 
 def retained_edge_loss(model, z: torch.Tensor, problem: EdgeUnlearningProblem, gen: torch.Generator,

@@ -58,6 +58,7 @@ import torch
 
 from ..core.distillation import two_teacher_loss
 from ..core.optim import optimise
+from ..core.options import check_choice, check_fraction, check_int, check_non_negative, check_positive
 from ..core.unlearner import clone_model
 from .base import RETAIN_BATCH, GraphUnlearner, task_ops
 
@@ -76,14 +77,14 @@ class D2DGN(GraphUnlearner):
                  student_init: str = "original", retain_scope: str = "khop", epochs: int | None = None,
                  lr: float | None = None, batch_size: int | None = RETAIN_BATCH, **kw):
         super().__init__(**kw)
-        if student_init not in ("original", "random"):
-            raise ValueError(f"student_init must be 'original' or 'random', got {student_init!r}")
-        if retain_scope not in ("all", "khop"):
-            raise ValueError(f"retain_scope must be 'all' or 'khop', got {retain_scope!r}")
-        if alpha is not None and not 0.0 <= alpha <= 1.0:
-            raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
-        if temperature is not None and temperature <= 0:
-            raise ValueError(f"temperature must be positive, got {temperature}")
+        check_choice(self, "student_init", student_init, ("original", "random"))
+        check_choice(self, "retain_scope", retain_scope, ("all", "khop"))
+        check_fraction(self, "alpha", alpha, allow_none=True)
+        check_positive(self, "temperature", temperature, allow_none=True)
+        check_non_negative(self, "feature_weight", feature_weight)
+        check_int(self, "epochs", epochs, allow_none=True)
+        check_positive(self, "lr", lr, allow_none=True)
+        check_int(self, "batch_size", batch_size, allow_none=True)
         self.alpha, self.temperature, self.feature_weight = alpha, temperature, feature_weight
         self.student_init, self.retain_scope = student_init, retain_scope
         self.epochs, self.lr, self.batch_size = epochs, lr, batch_size

@@ -6,6 +6,7 @@ from __future__ import annotations
 import torch
 
 from ..core.optim import optimise
+from ..core.options import check_int, check_non_negative, check_positive
 from ..core.unlearner import clone_model
 from .base import RETAIN_BATCH, GraphUnlearner, task_ops
 
@@ -19,6 +20,10 @@ class DescentToDelete(GraphUnlearner):
     def __init__(self, steps: int = 20, lr: float = 1e-3, noise_std: float = 1e-3, batch_size: int | None = RETAIN_BATCH,
                  **kw):
         super().__init__(**kw)
+        check_int(self, "steps", steps)
+        check_positive(self, "lr", lr)
+        check_non_negative(self, "noise_std", noise_std)
+        check_int(self, "batch_size", batch_size, allow_none=True)
         self.steps, self.lr, self.noise_std, self.batch_size = steps, lr, noise_std, batch_size
 
     def _unlearn(self, model, data, request):

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import torch
 
+from ..core.options import check_choice, check_int, check_non_negative, check_positive
 from ..core.unlearner import clone_model
 from .base import GraphUnlearner, task_ops
 
@@ -45,12 +46,11 @@ class GIF(GraphUnlearner):
     def __init__(self, solver: str = "cg", iterations: int = 20, damping: float = 0.05, scale: float = 500.0,
                  step: float = 1.0, **kw):
         super().__init__(**kw)
-        if solver not in ("cg", "neumann"):
-            raise ValueError(f"solver must be 'cg' or 'neumann', got {solver!r}")
-        if iterations < 1:
-            raise ValueError(f"iterations must be >= 1, got {iterations}")
-        if damping < 0 or scale <= 0:
-            raise ValueError("damping must be >= 0 and scale > 0")
+        check_choice(self, "solver", solver, ("cg", "neumann"))
+        check_int(self, "iterations", iterations)
+        check_non_negative(self, "damping", damping)
+        check_positive(self, "scale", scale)
+        check_positive(self, "step", step)
         self.solver, self.iterations, self.damping, self.scale, self.step = solver, iterations, damping, scale, step
 
     def _unlearn(self, model, data, request):
@@ -96,6 +96,8 @@ class GIF(GraphUnlearner):
             rs = rs_new
         if it == 0 or not any(bool(t.abs().sum() > 0) for t in x):
             x = [t.clone() for t in b]  # no usable curvature: a plain gradient step on v
+            return x, {"cg_iterations": it, "fallback": "conjugate gradients found no usable curvature "
+                                                        "(H v <= 0 at the first step): a plain gradient step on v"}
         return x, {"cg_iterations": it}
 
     def _neumann(self, hvp, v):

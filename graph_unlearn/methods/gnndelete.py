@@ -32,8 +32,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..core.optim import optimise
+from ..core.options import check_bool, check_choice, check_fraction, check_int, check_positive
 from ..core.unlearner import clone_model
-from ..models.gnn import GNN
+from ..tasks.contract import is_dgl_graph
 from .base import GraphUnlearner, task_ops
 
 
@@ -58,35 +59,45 @@ class GNNDeleteModel(nn.Module):
     """A frozen GNN with deletion operators on the affected nodes of each layer.
 
     Same interface as the wrapped model: ``forward(x, graph, layer_hook=None,
-    return_layers=False)`` and ``decode(z, edges)``. The wrapped model may itself be a
-    ``GNNDeleteModel``: a later request adds its operators on top of the earlier ones (which
-    stay frozen), so GNNDelete applies to its own output in sequential deletions.
+    return_layers=False)`` and ``decode(z, edges)``; ``graph`` may be the library's
+    :class:`~graph_unlearn.data.Graph` or, for a user's PyG module, an ``edge_index``, so the
+    result is served as ``model(x, edge_index)``. The operators reach the layers through the
+    wrapped model's layer hook (forward hooks on ``MessagePassing`` layers for users' modules).
+    The wrapped model may itself be a ``GNNDeleteModel``: a later request adds its operators on
+    top of the earlier ones (which stay frozen), so GNNDelete applies to its own output in
+    sequential deletions.
+
+    Args:
+        base: the model to freeze.
+        masks: one boolean node mask per layer (where that layer's operator applies).
+        dims: each layer's output width.
+        init: operator initialisation (``"identity"`` or ``"ones"``).
     """
 
-    def __init__(self, base: nn.Module, masks: list[torch.Tensor], init: str = "identity"):
+    speaks_graph_unlearn = True
+
+    def __init__(self, base: nn.Module, masks: list[torch.Tensor], dims: list[int], init: str = "identity"):
         super().__init__()
+        if len(masks) != len(dims):
+            raise ValueError(f"{len(masks)} masks for {len(dims)} layers")
         self.base = base
         for p in self.base.parameters():
             p.requires_grad_(False)
-        cfg = base.config
-        dims = [cfg["hidden_channels"]] * (base.num_layers - 1) + [cfg["out_channels"]]
         self.operators = nn.ModuleList(DeletionOperator(d, init) for d in dims)
         for i, m in enumerate(masks):
             self.register_buffer(f"mask_{i}", m.clone())
         self.layerwise = False
 
     @property
-    def config(self):
-        return self.base.config
-
-    @property
     def num_layers(self) -> int:
-        return self.base.num_layers
+        return len(self.operators)
 
     def mask(self, layer: int) -> torch.Tensor:
         return getattr(self, f"mask_{layer}")
 
     def forward(self, x, graph, layer_hook=None, return_layers: bool = False):
+        if is_dgl_graph(x):  # a DGL module's result is served the DGL way, model(g, x)
+            x, graph = graph, x
         outs = []
 
         def hook(layer, h):
@@ -100,10 +111,11 @@ class GNNDeleteModel(nn.Module):
 
         if layer_hook is not None:
             return self.base(x, graph, layer_hook=hook, return_layers=return_layers)
-        self.base(x, graph, layer_hook=hook)
-        return (outs[-1], outs) if return_layers else outs[-1]
+        out = self.base(x, graph, layer_hook=hook)
+        return (out, outs) if return_layers else out
 
-    decode = staticmethod(GNN.decode)
+    def decode(self, z: torch.Tensor, edges: torch.Tensor) -> torch.Tensor:
+        return self.base.decode(z, edges)
 
     def fresh_copy(self, seed=None):
         return self.base.fresh_copy(seed)
@@ -117,19 +129,21 @@ class GNNDelete(GraphUnlearner):
     def __init__(self, alpha: float = 0.5, epochs: int = 50, lr: float = 1e-3, init: str = "identity",
                  layerwise: bool = True, **kw):
         super().__init__(**kw)
-        if not 0 <= alpha <= 1:
-            raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
+        check_fraction(self, "alpha", alpha)
+        check_int(self, "epochs", epochs)
+        check_positive(self, "lr", lr)
+        check_choice(self, "init", init, ("identity", "ones"))
+        check_bool(self, "layerwise", layerwise)
         self.alpha, self.epochs, self.lr, self.init, self.layerwise = alpha, epochs, lr, init, layerwise
 
     def _unlearn(self, model, data, request):
         problem = task_ops(self.problem(data, request))
         base = clone_model(model, self.device).eval()
-        n_layers = base.num_layers
-        hop = problem.hop_masks
-        masks = [hop[min(l + 1, len(hop) - 1)] for l in range(n_layers)]
         with torch.no_grad():  # the frozen original's layer outputs on the retained graph
             _, target_layers = base(problem.x, problem.graph, return_layers=True)
-        student = GNNDeleteModel(base, masks, self.init).to(self.device)
+        hop = problem.hop_masks
+        masks = [hop[min(l + 1, len(hop) - 1)] for l in range(len(target_layers))]
+        student = GNNDeleteModel(base, masks, [t.size(-1) for t in target_layers], self.init).to(self.device)
         student.layerwise = self.layerwise
         init_ops = [op.weight.detach().clone() for op in student.operators]
         gen = self.generator()

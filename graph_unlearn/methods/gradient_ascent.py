@@ -5,6 +5,7 @@ For node/feature deletion the loss is the cross-entropy of the forgotten nodes, 
 their original data."""
 from __future__ import annotations
 
+from ..core.options import check_int, check_positive
 from ..core.retain_forget import retain_forget_steps
 from ..core.unlearner import clone_model
 from .base import GraphUnlearner, task_ops
@@ -17,6 +18,8 @@ class GradientAscent(GraphUnlearner):
 
     def __init__(self, steps: int = 10, lr: float = 1e-3, **kw):
         super().__init__(**kw)
+        check_int(self, "steps", steps)
+        check_positive(self, "lr", lr)
         self.steps, self.lr = steps, lr
 
     def _unlearn(self, model, data, request):

@@ -38,6 +38,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..core.options import check_choice, check_int, check_recipe
 from ..data.graph import Graph
 from .base import GraphUnlearner
 
@@ -45,6 +46,8 @@ from .base import GraphUnlearner
 class ShardEnsemble(nn.Module):
     """Shard models plus aggregation weights; ``forward(x, graph)`` returns the log of the
     aggregated class distribution (usable as logits)."""
+
+    speaks_graph_unlearn = True
 
     def __init__(self, models: list[nn.Module], shard_of: torch.Tensor, weights: torch.Tensor | None = None):
         super().__init__()
@@ -108,12 +111,11 @@ class GraphEraser(GraphUnlearner):
     def __init__(self, num_shards: int = 8, partition: str = "random", aggregation: str = "mean", config=None,
                  kmeans_iters: int = 10, **kw):
         super().__init__(**kw)
-        if num_shards < 1:
-            raise ValueError(f"num_shards must be >= 1, got {num_shards}")
-        if partition not in ("kmeans", "random"):
-            raise ValueError(f"partition must be 'kmeans' or 'random', got {partition!r}")
-        if aggregation not in ("mean", "learned"):
-            raise ValueError(f"aggregation must be 'mean' or 'learned', got {aggregation!r}")
+        check_int(self, "num_shards", num_shards)
+        check_choice(self, "partition", partition, ("kmeans", "random"))
+        check_choice(self, "aggregation", aggregation, ("mean", "learned"))
+        check_recipe(self, "config", config)
+        check_int(self, "kmeans_iters", kmeans_iters)
         self.num_shards, self.partition, self.aggregation = num_shards, partition, aggregation
         self.config, self.kmeans_iters = config, kmeans_iters
 

@@ -8,6 +8,7 @@ the cross-entropy of the retained training nodes and of the forgotten nodes (que
 original data)."""
 from __future__ import annotations
 
+from ..core.options import check_fraction, check_int, check_positive
 from ..core.retain_forget import retain_forget_steps
 from ..core.unlearner import clone_model
 from .base import RETAIN_BATCH, GraphUnlearner, task_ops
@@ -21,8 +22,10 @@ class NegGradPlus(GraphUnlearner):
 
     def __init__(self, alpha: float = 0.5, steps: int = 50, lr: float = 1e-3, batch_size: int | None = RETAIN_BATCH, **kw):
         super().__init__(**kw)
-        if not 0 <= alpha <= 1:
-            raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
+        check_fraction(self, "alpha", alpha)
+        check_int(self, "steps", steps)
+        check_positive(self, "lr", lr)
+        check_int(self, "batch_size", batch_size, allow_none=True)
         self.alpha, self.steps, self.lr, self.batch_size = alpha, steps, lr, batch_size
 
     def _unlearn(self, model, data, request):

@@ -25,3 +25,14 @@ __all__ += ["mia_efficacy", "entropy_mia_member_rate", "loss_threshold_mia", "re
 from .node import node_accuracies, confidence_features, node_membership_auc  # noqa: E402
 
 __all__ += ["node_accuracies", "confidence_features", "node_membership_auc"]
+from .bootstrap import Estimate, bootstrap_ci  # noqa: E402
+from .holdout import MatchedSample, split_matched, holdout_attack_auc, shadow_attack_auc  # noqa: E402
+from .retrain_distance import RetrainDistance, retrain_distance, distance_table, ks_statistic  # noqa: E402
+from .completeness import Completeness, completeness  # noqa: E402
+
+__all__ += ["Estimate", "bootstrap_ci", "MatchedSample", "split_matched", "holdout_attack_auc", "shadow_attack_auc",
+            "RetrainDistance", "retrain_distance", "distance_table", "ks_statistic", "Completeness", "completeness"]
+from .representation import linear_cka, knn_probe_accuracy, linear_probe_accuracy  # noqa: E402
+from .recovery import knowledge_recovery  # noqa: E402
+
+__all__ += ["linear_cka", "knn_probe_accuracy", "linear_probe_accuracy", "knowledge_recovery"]

@@ -26,6 +26,17 @@ def membership_attack_auc(member_features, nonmember_train_features, forget_feat
                           nonmember_eval_features, *, seed: int = 0, max_train: int = 20000) -> float:
     """Train the attacker on members vs non-members, report AUC(forget vs held-out non-members)
     of the attacker's membership score (forget samples = positives)."""
+    score_f, score_e = membership_scores(member_features, nonmember_train_features, forget_features,
+                                         nonmember_eval_features, seed=seed, max_train=max_train)
+    scores = torch.from_numpy(np.concatenate([score_f, score_e]))
+    labels = torch.cat([torch.ones(len(score_f)), torch.zeros(len(score_e))])
+    return auroc(scores, labels)
+
+
+def membership_scores(member_features, nonmember_train_features, forget_features, nonmember_eval_features, *,
+                      seed: int = 0, max_train: int = 20000) -> tuple[np.ndarray, np.ndarray]:
+    """The attacker of :func:`membership_attack_auc`, trained on members vs non-members (balanced);
+    returns its membership probabilities on the two evaluation sets (forget, non-member eval)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -44,8 +55,4 @@ def membership_attack_auc(member_features, nonmember_train_features, forget_feat
     y = np.concatenate([np.ones(len(m)), np.zeros(len(n))])
     attacker = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
     attacker.fit(x, y)
-    score_f = attacker.predict_proba(f)[:, 1]
-    score_e = attacker.predict_proba(e)[:, 1]
-    scores = torch.from_numpy(np.concatenate([score_f, score_e]))
-    labels = torch.cat([torch.ones(len(f)), torch.zeros(len(e))])
-    return auroc(scores, labels)
+    return attacker.predict_proba(f)[:, 1], attacker.predict_proba(e)[:, 1]

@@ -6,18 +6,24 @@ from typing import Iterable, Mapping
 
 
 def aggregate_seeds(runs: Iterable[Mapping[str, float]]) -> dict[str, float]:
-    """Mean of each numeric key over seeds, plus its (population) std under ``<key>_std``."""
+    """Mean of each numeric key over seeds, plus its (population) std under ``<key>_std``.
+
+    Keys are the union over all runs (a key missing or non-numeric in some runs is averaged over
+    the runs that have it; ``<key>_n`` then records how many did)."""
     runs = list(runs)
     if not runs:
         raise ValueError("no runs to aggregate")
     out: dict[str, float] = {}
-    for key in runs[0]:
+    keys = list(dict.fromkeys(k for r in runs for k in r))  # every seed's keys, not only the first's
+    for key in keys:
         vals = [float(r[key]) for r in runs if isinstance(r.get(key), (int, float))]
         if not vals:
             continue
         mean = sum(vals) / len(vals)
         out[key] = mean
         out[f"{key}_std"] = math.sqrt(sum((v - mean) ** 2 for v in vals) / len(vals))
+        if len(vals) < len(runs):
+            out[f"{key}_n"] = len(vals)
     return out
 
 
@@ -27,7 +33,7 @@ def compare_to_reference(methods: Mapping[str, Mapping[str, float]], reference: 
     if reference not in methods:
         raise ValueError(f"reference method {reference!r} is not among the results: {sorted(methods)}")
     ref = methods[reference]
-    keys = list(keys) if keys is not None else [k for k in ref if not k.endswith(("_std", "_gap"))]
+    keys = list(keys) if keys is not None else [k for k in ref if not k.endswith(("_std", "_gap", "_n"))]
     out = {}
     for name, vals in methods.items():
         row = dict(vals)

@@ -5,18 +5,17 @@ r"""DGL models used as the original model of any method, through an adapter at t
 :class:`DGLAdapter` wraps any such module so that it speaks the library's model interface,
 ``forward(x, graph)`` with a :class:`~graph_unlearn.data.Graph` (converted to DGL once per graph
 object and cached, so a deletion's retained graph reaches the DGL module as a DGL graph),
-``decode`` for link prediction and ``fresh_copy`` for retrain-like methods and destroyers.
+``decode`` for link prediction and ``fresh_copy`` for retrain-like methods and destroyers: it is
+the :class:`~graph_unlearn.models.adapter.GraphModel` of a DGL module.
 """
 from __future__ import annotations
 
 import copy
-import weakref
 
 import torch
 from torch import nn
 
-from ..data.convert import to_dgl
-from .gnn import GNN
+from .adapter import GraphModel, ModelConfig, _seeded
 
 
 class DGLGCN(nn.Module):
@@ -47,51 +46,37 @@ class DGLGCN(nn.Module):
         return h
 
 
-class DGLAdapter(nn.Module):
-    """Make a DGL module (``forward(g, x)``) usable wherever a :class:`GNN` is expected.
+class DGLAdapter(GraphModel):
+    """A DGL module (``forward(g, x)``) as a library model, for users who prefer to wrap it
+    themselves; passing the DGL module and a ``DGLGraph`` straight to ``unlearn`` does the same.
 
     Args:
         module: the DGL module.
         factory: optional zero-argument callable returning a fresh module of the same
-            architecture (used by :meth:`fresh_copy`); default: a deep copy whose layers'
-            ``reset_parameters()`` are called.
+            architecture (used by :meth:`fresh_copy`); default: a deep copy re-initialised by the
+            layers' ``reset_parameters()``.
+        self_loops: add a self-loop to every node of each graph given to the module (for layers
+            that refuse nodes without incoming edges, which a node deletion creates).
     """
 
-    def __init__(self, module: nn.Module, factory=None):
-        super().__init__()
-        self.module = module
+    def __init__(self, module: nn.Module, factory=None, self_loops: bool = False):
+        super().__init__(module, ModelConfig(graph_input="dgl"), self_loops)
         self._factory = factory
-        self._cache: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
     def dgl_graph(self, graph):
-        """The DGL graph of a library :class:`Graph` (cached per graph object)."""
-        if not hasattr(graph, "edge_index"):
-            return graph  # already a DGL graph
-        g = self._cache.get(graph)
-        if g is None:
-            g = to_dgl(graph)
-            self._cache[graph] = g
-        return g
-
-    def forward(self, x, graph):
-        return self.module(self.dgl_graph(graph), x)
-
-    decode = staticmethod(GNN.decode)
+        """The DGL graph of a library :class:`~graph_unlearn.data.Graph` (cached per graph object)."""
+        return self.graph_input(graph)
 
     def fresh_copy(self, seed: int | None = None) -> "DGLAdapter":
+        if self._factory is None:
+            fresh = super().fresh_copy(seed)
+            return DGLAdapter(fresh.module, None, self.self_loops)
         device = next(self.parameters()).device
-        with torch.random.fork_rng(devices=[]):
-            if seed is not None:
-                torch.manual_seed(seed)
-            if self._factory is not None:
-                module = self._factory()
-            else:
-                module = copy.deepcopy(self.module)
-                for m in module.modules():
-                    if m is not module and hasattr(m, "reset_parameters"):
-                        m.reset_parameters()
-        return DGLAdapter(module, self._factory).to(device)
+        with _seeded(seed, self.module):
+            module = self._factory()
+        return DGLAdapter(module, self._factory, self.self_loops).to(device)
 
     def __deepcopy__(self, memo):
-        new = DGLAdapter(copy.deepcopy(self.module, memo), self._factory)
+        new = DGLAdapter(copy.deepcopy(self.module, memo), self._factory, self.self_loops)
+        new.train(self.training)
         return new

@@ -37,7 +37,13 @@ LayerHook = Callable[[int, torch.Tensor], torch.Tensor]
 
 
 class GNN(nn.Module):
-    """GNN encoder + dot-product decoder for link prediction (see module docstring)."""
+    """GNN encoder + dot-product decoder for link prediction (see module docstring).
+
+    ``forward(x, graph)`` takes the library's :class:`~graph_unlearn.data.Graph` (its cached
+    sparse adjacency is what makes it fast) or, as any PyG model, an ``edge_index`` ``[2, E]``.
+    """
+
+    speaks_graph_unlearn = True
 
     def __init__(self, conv: str = "gcn", in_channels: int | None = None, hidden_channels: int = 128,
                  out_channels: int = 64, num_layers: int = 2, num_nodes: int | None = None,
@@ -79,7 +85,7 @@ class GNN(nn.Module):
             return self.convs[i](h, graph.edge_index)
         return self.convs[i](h, graph.adj(_ADJ_NORM[self.conv]))
 
-    def forward(self, x: torch.Tensor | None, graph: Graph, layer_hook: LayerHook | None = None,
+    def forward(self, x: torch.Tensor | None, graph: Graph | torch.Tensor, layer_hook: LayerHook | None = None,
                 return_layers: bool = False):
         """Node embeddings ``[N, out_channels]`` (and every layer's output if ``return_layers``).
 
@@ -96,6 +102,8 @@ class GNN(nn.Module):
             if x.size(-1) != self.config["in_channels"]:
                 raise ValueError(f"x has {x.size(-1)} features, the model expects {self.config['in_channels']}")
             h = x
+        if isinstance(graph, torch.Tensor):
+            graph = Graph(graph, h.size(0))
         if graph.num_nodes != h.size(0):
             raise ValueError(f"graph has {graph.num_nodes} nodes but the input has {h.size(0)} rows")
         layers = []
@@ -115,12 +123,14 @@ class GNN(nn.Module):
         return (z[edges[0]] * z[edges[1]]).sum(-1)
 
     def fresh_copy(self, seed: int | None = None) -> "GNN":
-        """A new, randomly initialised model of the same architecture."""
+        """A new, randomly initialised model of the same architecture (built on the CPU from a
+        forked generator seeded with ``seed``: the caller's random state is left as it was)."""
+        from ..core.rng import seeded_rng
+
         device = next(self.parameters()).device
         if seed is None:
             return type(self)(**self.config).to(device)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
+        with seeded_rng(seed):
             return type(self)(**self.config).to(device)
 
     def __repr__(self) -> str:

@@ -6,8 +6,8 @@ from typing import Any
 
 import torch
 
-from ..data.graph import Graph, edge_keys, edge_membership, k_hop_nodes
-from .base import DeletionRequest, as_index_tensor
+from ..data.graph import Graph, edge_membership, k_hop_nodes
+from .base import DeletionRequest, parse_edges
 
 
 @dataclass
@@ -46,8 +46,19 @@ class EdgeDeletion(DeletionRequest):
     """Request to forget undirected training edges.
 
     Args:
-        edges: a ``[2, k]`` integer tensor/array or a list of ``(u, v)`` pairs. ``(u, v)`` and
-            ``(v, u)`` name the same edge.
+        edges: the edges, as
+
+            * a Python list / tuple of ``(u, v)`` pairs -- always read as pairs, also with exactly
+              two pairs: ``EdgeDeletion([(a, b), (c, d)])`` deletes ``(a, b)`` and ``(c, d)``;
+            * an integer tensor / numpy array ``[2, k]`` (PyG ``edge_index``) or ``[k, 2]``
+              (pairs), or a pandas ``DataFrame`` with one edge per row. A ``[2, 2]`` tensor is
+              ambiguous and refused: use :meth:`from_edge_index` / :meth:`from_pairs` or
+              ``layout=``.
+
+            ``(u, v)`` and ``(v, u)`` name the same edge. Floats, booleans (no edge masks),
+            strings, masked arrays, sparse / meta tensors, self loops, negative and repeated
+            edges are refused with a ``TypeError`` / ``ValueError``.
+        layout: ``None`` (infer as above), ``"edge_index"`` (``[2, k]``) or ``"pairs"`` (``[k, 2]``).
 
     Applying it to a split (``request.apply(split)``) checks every edge against the training
     graph and returns an :class:`EdgeUnlearningProblem` with the retained graph and masks.
@@ -55,31 +66,29 @@ class EdgeDeletion(DeletionRequest):
 
     kind = "edges"
 
-    def __init__(self, edges: Any):
-        t = as_index_tensor(edges, "EdgeDeletion", "edges")
-        if t.numel() == 0:
-            raise ValueError("EdgeDeletion: the request is empty (no edges to delete)")
-        if t.dim() == 2 and t.size(0) != 2 and t.size(1) == 2:
-            t = t.t()  # a list of (u, v) pairs
-        if t.dim() != 2 or t.size(0) != 2:
-            raise ValueError(f"EdgeDeletion: edges must be a [2, k] tensor or a list of (u, v) pairs, "
-                             f"got shape {tuple(t.shape)}")
-        if t.size(1) == 0:
-            raise ValueError("EdgeDeletion: the request is empty (no edges to delete)")
+    def __init__(self, edges: Any, layout: str | None = None):
+        t = parse_edges(edges, "EdgeDeletion", layout)
         if (t < 0).any():
             raise ValueError(f"EdgeDeletion: negative node id {int(t.min())}")
         if (t[0] == t[1]).any():
             i = int((t[0] == t[1]).nonzero()[0])
             raise ValueError(f"EdgeDeletion: self-loop ({int(t[0, i])}, {int(t[1, i])}) is not an edge of the graph")
-        n = int(t.max()) + 1
-        keys = edge_keys(t, n)
-        uniq, counts = torch.unique(keys, return_counts=True)
-        if (counts > 1).any():
-            dup = int(uniq[counts > 1][0])
-            raise ValueError(f"EdgeDeletion: edge ({dup // n}, {dup % n}) is listed more than once "
-                             f"(in either direction)")
         u, v = torch.minimum(t[0], t[1]), torch.maximum(t[0], t[1])
+        uniq, counts = torch.unique(torch.stack([u, v]), dim=1, return_counts=True)
+        if (counts > 1).any():
+            a, b = uniq[:, counts > 1][:, 0].tolist()
+            raise ValueError(f"EdgeDeletion: edge ({a}, {b}) is listed more than once (in either direction)")
         self.edges = torch.stack([u, v])
+
+    @classmethod
+    def from_edge_index(cls, edge_index: Any) -> "EdgeDeletion":
+        """Edges given as a ``[2, k]`` ``edge_index`` (row 0: sources, row 1: targets), any k."""
+        return cls(edge_index, layout="edge_index")
+
+    @classmethod
+    def from_pairs(cls, pairs: Any) -> "EdgeDeletion":
+        """Edges given as ``[k, 2]`` ``(u, v)`` rows, any k."""
+        return cls(pairs, layout="pairs")
 
     def __len__(self) -> int:
         return self.edges.size(1)
@@ -91,7 +100,8 @@ class EdgeDeletion(DeletionRequest):
         n = split.num_nodes
         if int(self.edges.max()) >= n:
             bad = int(self.edges.max())
-            raise ValueError(f"EdgeDeletion: node id {bad} is out of range for a graph with {n} nodes")
+            raise ValueError(f"EdgeDeletion: node id {bad} is out of range for a graph with {n} nodes "
+                             f"(valid node ids: 0..{n - 1})")
         present = edge_membership(self.edges, split.train_pos.cpu(), n)
         if not bool(present.all()):
             i = int((~present).nonzero()[0])

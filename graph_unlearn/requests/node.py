@@ -20,29 +20,19 @@ from typing import Any
 import torch
 
 from ..data.graph import k_hop_nodes
-from .base import DeletionRequest, as_index_tensor
+from .base import DeletionRequest, check_mask_length, parse_ids
 from .edge import EdgeUnlearningProblem
 
 
-def _node_ids(values: Any, who: str) -> torch.Tensor:
-    t = as_index_tensor(values, who, "node ids")
-    if t.dim() == 0:
-        t = t.view(1)
-    if t.dim() != 1:
-        raise ValueError(f"{who}: nodes must be a 1-d list of node ids, got shape {tuple(t.shape)}")
-    if t.numel() == 0:
-        raise ValueError(f"{who}: the request is empty (no nodes to delete)")
-    if (t < 0).any():
-        raise ValueError(f"{who}: negative node id {int(t.min())}")
-    uniq, counts = torch.unique(t, return_counts=True)
-    if (counts > 1).any():
-        raise ValueError(f"{who}: node {int(uniq[counts > 1][0])} is listed more than once")
-    return t.sort().values
+def _node_ids(values: Any, who: str) -> tuple[torch.Tensor, int | None]:
+    return parse_ids(values, who, "node ids", allow_mask=True)
 
 
-def _check_range(nodes: torch.Tensor, n: int, who: str) -> None:
+def _check_range(nodes: torch.Tensor, n: int, who: str, mask_length: int | None = None) -> None:
+    check_mask_length(mask_length, n, who, "nodes")
     if int(nodes.max()) >= n:
-        raise ValueError(f"{who}: node id {int(nodes.max())} is out of range for a graph with {n} nodes")
+        raise ValueError(f"{who}: node id {int(nodes.max())} is out of range for a graph with {n} nodes "
+                         f"(valid node ids: 0..{n - 1})")
 
 
 def _is_node_split(data) -> bool:
@@ -55,13 +45,17 @@ class NodeDeletion(DeletionRequest):
     """Request to forget nodes: their features, every incident edge, and their labels.
 
     Args:
-        nodes: node ids (1-d tensor/array/list, or a single int).
+        nodes: node ids (a 1-d integer tensor / numpy array / pandas Series / list / tuple /
+            range, or a single int), or a 1-d **boolean mask over all nodes** (a bool tensor /
+            array / Series; ``True`` = delete), whose length must equal the graph's number of
+            nodes (checked by ``apply``). A Python list of booleans, booleans mixed into ids
+            (``[5, True]``), floats, negative or repeated ids are refused.
     """
 
     kind = "nodes"
 
     def __init__(self, nodes: Any):
-        self.nodes = _node_ids(nodes, "NodeDeletion")
+        self.nodes, self.mask_length = _node_ids(nodes, "NodeDeletion")
 
     def __len__(self) -> int:
         return self.nodes.numel()
@@ -70,13 +64,15 @@ class NodeDeletion(DeletionRequest):
         return f"NodeDeletion({len(self)} nodes)"
 
     def validate(self, data) -> None:
-        _check_range(self.nodes, data.num_nodes, "NodeDeletion")
+        _check_range(self.nodes, data.num_nodes, "NodeDeletion", self.mask_length)
         if _is_node_split(data):
             train = torch.isin(self.nodes, data.train_idx.cpu())
             if not bool(train.all()):
                 bad = int(self.nodes[~train][0])
                 raise ValueError(f"NodeDeletion: node {bad} is not a training node ({int((~train).sum())} of "
                                  f"{len(self)} requested nodes are not); only training data can be unlearned")
+            if len(self) >= data.train_idx.numel():
+                raise ValueError("NodeDeletion: the request deletes every training node; nothing would be retained")
 
     def apply(self, data):
         """Validate against ``data`` (a NodeSplit or a LinkSplit) and build the problem."""
@@ -111,26 +107,20 @@ class FeatureDeletion(DeletionRequest):
     """Request to forget the feature rows of ``nodes`` (all columns, or only ``features``).
 
     Args:
-        nodes: node ids whose features are revoked.
-        features: optional feature-column ids; ``None`` (default) = the whole row.
+        nodes: node ids whose features are revoked, in any form :class:`NodeDeletion` accepts
+            (ids, or a boolean mask over all nodes, length checked by ``apply``).
+        features: optional feature-column ids (or a boolean mask over the feature columns,
+            length checked by ``apply``); ``None`` (default) = the whole row.
     """
 
     kind = "features"
 
     def __init__(self, nodes: Any, features: Any = None):
-        self.nodes = _node_ids(nodes, "FeatureDeletion")
-        self.features = None
+        self.nodes, self.mask_length = _node_ids(nodes, "FeatureDeletion")
+        self.features, self.features_mask_length = None, None
         if features is not None:
-            f = as_index_tensor(features, "FeatureDeletion", "feature ids")
-            if f.dim() == 0:
-                f = f.view(1)
-            if f.dim() != 1 or f.numel() == 0:
-                raise ValueError("FeatureDeletion: features must be a non-empty 1-d list of column ids")
-            if (f < 0).any():
-                raise ValueError(f"FeatureDeletion: negative feature id {int(f.min())}")
-            if f.unique().numel() != f.numel():
-                raise ValueError("FeatureDeletion: a feature id is listed more than once")
-            self.features = f.sort().values
+            self.features, self.features_mask_length = parse_ids(features, "FeatureDeletion", "feature ids",
+                                                                 allow_mask=True)
 
     def __len__(self) -> int:
         return self.nodes.numel()
@@ -140,9 +130,10 @@ class FeatureDeletion(DeletionRequest):
         return f"FeatureDeletion({len(self)} nodes, {cols})"
 
     def validate(self, data) -> None:
-        _check_range(self.nodes, data.num_nodes, "FeatureDeletion")
+        _check_range(self.nodes, data.num_nodes, "FeatureDeletion", self.mask_length)
         if getattr(data, "x", None) is None:
             raise ValueError("FeatureDeletion: the graph has no node features")
+        check_mask_length(self.features_mask_length, data.x.size(1), "FeatureDeletion", "feature columns")
         if self.features is not None and int(self.features.max()) >= data.x.size(1):
             raise ValueError(f"FeatureDeletion: feature id {int(self.features.max())} is out of range for "
                              f"{data.x.size(1)} features")

@@ -13,7 +13,7 @@ r"""Link prediction under the GNNDelete protocol.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 
 import torch
 import torch.nn.functional as F
@@ -22,9 +22,19 @@ from torch_geometric.data import Data
 from ..data.graph import Graph, edge_keys, k_hop_nodes
 
 
+_EDGE_SETS = ("train_pos", "val_pos", "val_neg", "test_pos", "test_neg")
+
+
 @dataclass
 class LinkSplit:
-    """A link-prediction split. Edge tensors are ``[2, k]`` with each undirected edge once (u < v)."""
+    """A link-prediction split. Edge tensors are integer ``[2, k]`` with each undirected edge
+    once (u < v).
+
+    A hand-built split is validated on construction (``ValueError`` / ``TypeError``): integer
+    ``[2, k]`` edge tensors (cast to int64), node ids in ``[0, num_nodes)``, every edge once as
+    ``u < v`` (no self loops, no edge in both directions), validation / test positives disjoint
+    from the training edges and from each other, negatives disjoint from every positive, and
+    ``x`` with one row per node."""
 
     x: torch.Tensor | None
     num_nodes: int
@@ -36,6 +46,56 @@ class LinkSplit:
     name: str = ""
     seed: int = 0
     _graph: Graph | None = field(default=None, repr=False)
+    _trusted: InitVar[bool] = False
+
+    def __post_init__(self, _trusted: bool = False):
+        if _trusted:  # a copy of an already validated split (``to``)
+            return
+        if isinstance(self.num_nodes, bool) or not isinstance(self.num_nodes, (int, torch.Tensor)) \
+                or (isinstance(self.num_nodes, torch.Tensor) and (self.num_nodes.numel() != 1
+                                                                  or self.num_nodes.is_floating_point())):
+            raise TypeError(f"LinkSplit: num_nodes must be an int, got {type(self.num_nodes).__name__}")
+        self.num_nodes = int(self.num_nodes)
+        n = self.num_nodes
+        if n < 2:
+            raise ValueError(f"LinkSplit: num_nodes must be >= 2, got {n}")
+        if self.x is not None:
+            if not isinstance(self.x, torch.Tensor) or self.x.dim() != 2 or self.x.size(0) != n:
+                shape = tuple(self.x.shape) if isinstance(self.x, torch.Tensor) else type(self.x).__name__
+                raise ValueError(f"LinkSplit: x must be a [num_nodes={n}, d] tensor, got {shape}")
+        keys = {}
+        for name in _EDGE_SETS:
+            e = getattr(self, name)
+            if not isinstance(e, torch.Tensor):
+                raise TypeError(f"LinkSplit: {name} must be a [2, k] integer tensor, got {type(e).__name__}")
+            if e.dtype == torch.bool or e.is_floating_point() or e.is_complex():
+                raise TypeError(f"LinkSplit: {name} must hold integer node ids, got dtype {e.dtype}")
+            if e.dim() != 2 or e.size(0) != 2:
+                raise ValueError(f"LinkSplit: {name} must have shape [2, k], got {tuple(e.shape)}")
+            e = e.long()
+            setattr(self, name, e)
+            if e.numel() and (int(e.min()) < 0 or int(e.max()) >= n):
+                raise ValueError(f"LinkSplit: {name} has node ids outside [0, {n}) "
+                                 f"(min {int(e.min())}, max {int(e.max())})")
+            if not bool((e[0] < e[1]).all()):
+                i = int((e[0] >= e[1]).nonzero()[0])
+                raise ValueError(f"LinkSplit: {name} must list each undirected edge once as (u, v) with u < v; "
+                                 f"column {i} is ({int(e[0, i])}, {int(e[1, i])})"
+                                 + (" (a self loop)" if int(e[0, i]) == int(e[1, i]) else
+                                    "; canonicalise with torch.stack([min, max]) and drop repeats"))
+            k = (e[0] * n + e[1]).cpu()
+            uniq = torch.unique(k)
+            if uniq.numel() != k.numel():
+                raise ValueError(f"LinkSplit: {name} lists {k.numel() - uniq.numel()} edge(s) more than once")
+            keys[name] = uniq
+        pos = [("train_pos", "val_pos"), ("train_pos", "test_pos"), ("val_pos", "test_pos")]
+        for a, b in pos + [(p, q) for q in ("val_neg", "test_neg") for p in ("train_pos", "val_pos", "test_pos")]:
+            both = torch.isin(keys[b], keys[a])
+            if both.any():
+                key = int(keys[b][both][0])
+                kind = "positives" if b.endswith("pos") else "negatives"
+                raise ValueError(f"LinkSplit: {int(both.sum())} {b} {kind} are also in {a}, e.g. "
+                                 f"({key // n}, {key % n}); the sets must not overlap")
 
     @property
     def num_features(self) -> int | None:
@@ -51,7 +111,7 @@ class LinkSplit:
         device = torch.device(device)
         moved = LinkSplit(None if self.x is None else self.x.to(device), self.num_nodes,
                           *(getattr(self, k).to(device) for k in ("train_pos", "val_pos", "val_neg", "test_pos", "test_neg")),
-                          name=self.name, seed=self.seed)
+                          name=self.name, seed=self.seed, _trusted=True)
         if self._graph is not None:
             moved._graph = self._graph.to(device)
         return moved
@@ -62,10 +122,27 @@ class LinkSplit:
                 f"features={self.num_features})")
 
 
-def _unique_undirected(edge_index: torch.Tensor) -> torch.Tensor:
+def _unique_undirected(edge_index: torch.Tensor, num_nodes: int | None = None, name: str = "graph") -> torch.Tensor:
+    """Each undirected edge once as ``(min, max)``, sorted: a graph given with one direction per
+    edge and one given with both give the same edges. Self loops are dropped with a warning."""
+    if not isinstance(edge_index, torch.Tensor):
+        raise TypeError(f"split_edges: edge_index must be a tensor, got {type(edge_index).__name__}")
+    if edge_index.dtype == torch.bool or edge_index.is_floating_point() or edge_index.is_complex():
+        raise TypeError(f"split_edges: edge_index must hold integer node ids, got dtype {edge_index.dtype}")
+    if edge_index.dim() != 2 or edge_index.size(0) != 2:
+        raise ValueError(f"split_edges: edge_index must have shape [2, E], got {tuple(edge_index.shape)}")
+    edge_index = edge_index.long()
+    if num_nodes is not None and edge_index.numel() and (int(edge_index.min()) < 0
+                                                         or int(edge_index.max()) >= num_nodes):
+        raise ValueError(f"split_edges: edge_index has node ids outside [0, {num_nodes}) "
+                         f"(min {int(edge_index.min())}, max {int(edge_index.max())})")
     u, v = edge_index
-    mask = u < v
-    e = torch.stack([u[mask], v[mask]])
+    loops = u == v
+    if loops.any():
+        warnings.warn(f"split_edges: {name} has {int(loops.sum())} self loops; they are dropped (a self loop is "
+                      f"not a link to predict)")
+    u, v = u[~loops], v[~loops]
+    e = torch.stack([torch.minimum(u, v), torch.maximum(u, v)])
     return torch.unique(e, dim=1)
 
 
@@ -92,11 +169,18 @@ def sample_non_edges(num_nodes: int, count: int, forbidden: torch.Tensor, genera
 
 
 def split_edges(data: Data, val_ratio: float = 0.05, test_ratio: float = 0.05, seed: int = 0) -> LinkSplit:
-    """Random 90/5/5 split of the undirected edges with 1:1 negatives for val/test."""
+    """Random 90/5/5 split of the undirected edges with 1:1 negatives for val/test.
+
+    ``data.edge_index`` may hold one or both directions of each edge (a networkx / scipy / OGB
+    edge list, or a PyG graph): edges are canonicalised to ``(min, max)`` and deduplicated
+    first, so both give the same split; self loops are dropped with a warning."""
     if not (0 < val_ratio < 1 and 0 < test_ratio < 1 and val_ratio + test_ratio < 1):
         raise ValueError(f"invalid split ratios val={val_ratio}, test={test_ratio}")
     num_nodes = int(data.num_nodes)
-    edges = _unique_undirected(data.edge_index.cpu())
+    edges = _unique_undirected(data.edge_index.cpu(), num_nodes, getattr(data, "name", "") or "the graph")
+    if edges.size(1) < 3:
+        raise ValueError(f"split_edges: the graph has {edges.size(1)} undirected edges; at least 3 are needed "
+                         f"for train / validation / test")
     gen = torch.Generator().manual_seed(seed)
     perm = torch.randperm(edges.size(1), generator=gen)
     n_val, n_test = int(round(val_ratio * perm.numel())), int(round(test_ratio * perm.numel()))
@@ -110,7 +194,7 @@ def split_edges(data: Data, val_ratio: float = 0.05, test_ratio: float = 0.05, s
 
 
 def sample_forget_edges(split: LinkSplit, fraction: float = 0.05, setting: str = "out", seed: int = 0,
-                        num_hops: int = 2) -> torch.Tensor:
+                        num_hops: int = 2, holdout: bool = False):
     """Sample ``fraction`` of the training edges as the forget set ([2, k], u < v).
 
     ``"out"``: training edges outside the ``num_hops`` enclosing subgraph of the test edges
@@ -120,6 +204,11 @@ def sample_forget_edges(split: LinkSplit, fraction: float = 0.05, setting: str =
     filled with the edges farthest from the test edges (outside the 1-hop, then the 0-hop
     subgraph, then any), with a warning; the fraction of edges that satisfy the requested
     setting is stored on the returned tensor as ``.setting_fraction``.
+
+    ``holdout=True`` (the matched holdout, DESIGN.md section 8): draw twice as many edges with the
+    same procedure and split them at random into the forget set and a holdout of the same size;
+    returns a :class:`~graph_unlearn.metrics.holdout.MatchedSample` ``(forget, holdout)``. Withhold
+    the holdout from all training with :func:`withhold_holdout_edges`.
     """
     if not 0 < fraction < 1:
         raise ValueError(f"fraction must lie in (0, 1), got {fraction}")
@@ -141,15 +230,45 @@ def sample_forget_edges(split: LinkSplit, fraction: float = 0.05, setting: str =
     best = num_hops + 1 if setting == "out" else 1
     # random order, then stable sort by priority: a uniform sample within each level
     ranked = order[torch.sort(priority[order], descending=True, stable=True).indices]
-    chosen = ranked[:k]
+    chosen = ranked[:min(2 * k, train.size(1)) if holdout else k]
     ok = float((priority[chosen] == best).float().mean()) if setting != "random" else 1.0
     if ok < 1.0:
         warnings.warn(f"{split.name or 'graph'}: only {ok:.1%} of the {k} forget edges satisfy the {setting!r} "
                       f"setting at {num_hops} hops (the graph has too few such training edges); the rest are the "
                       f"training edges closest to it")
     forget = train[:, chosen]
+    if holdout:
+        from ..metrics.holdout import split_matched
+
+        pair = split_matched(forget, gen, dim=1)
+        for t in pair:
+            t.setting_fraction = ok  # type: ignore[attr-defined]
+        return pair
     forget.setting_fraction = ok  # type: ignore[attr-defined]
     return forget
+
+
+def withhold_holdout_edges(split: LinkSplit, holdout: torch.Tensor) -> LinkSplit:
+    """A copy of ``split`` whose training edges exclude the matched ``holdout`` edges ([2, k],
+    either direction). The holdout edges are then neither training, validation nor test edges:
+    they are kept on the returned split as ``split.holdout_pos`` (u < v) for the matched-holdout
+    attack. Train the original model (and every retrain) on the returned split. Note that
+    ``split.to(device)`` does not carry ``holdout_pos``; move it yourself."""
+    from dataclasses import replace
+
+    from ..data.graph import edge_membership
+
+    holdout = holdout.cpu().long()
+    hold = torch.stack([torch.minimum(holdout[0], holdout[1]), torch.maximum(holdout[0], holdout[1])])
+    train = split.train_pos.cpu()
+    is_hold = edge_membership(train, hold, split.num_nodes)
+    if int(is_hold.sum()) != hold.size(1):
+        raise ValueError(f"withhold_holdout_edges: {hold.size(1) - int(is_hold.sum())} holdout edges are not "
+                         f"training edges of the split")
+    new = replace(split, train_pos=train[:, ~is_hold].to(split.train_pos.device))
+    new._graph = None
+    new.holdout_pos = hold.to(split.train_pos.device)  # type: ignore[attr-defined]
+    return new
 
 
 # ---------------------------------------------------------------------------------------------
@@ -205,7 +324,10 @@ def evaluate_link_unlearning(model, problem, reference=None, *, resamples: int =
     divergence of edge-existence probabilities on the deleted and test edges.
     """
     from ..metrics import auprc, auroc, forget_auroc, js_divergence, kl_divergence, membership_attack_auc
+    from ..models.adapter import as_graph_model
 
+    model = as_graph_model(model, "link")  # a user's PyG module is read through the adapter
+    reference = None if reference is None else as_graph_model(reference, "link")
     split = problem.split
     model.eval()
     z = model(split.x, problem.graph)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import torch
 
+from graph_unlearn.core.options import check_int
 from graph_unlearn.core.unlearner import Unlearner
 
 from ..data.interactions import InteractionData
@@ -28,12 +29,33 @@ class RecUnlearner(Unlearner):
 
     def __init__(self, batch_size: int = 2048, **kw):
         super().__init__(**kw)
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        self.batch_size = batch_size
+        self.batch_size = check_int(self, "batch_size", batch_size)
 
     def generator(self) -> torch.Generator:
         return torch.Generator().manual_seed(self.seed)
+
+    def unlearn(self, model, data, request):
+        # a PyG LightGCN is adapted at the edge and handed back as the user's PyG module
+        from ..models.pyg import as_rec_model
+
+        if not isinstance(data, InteractionData):
+            raise ValueError(f"{self.name}: data must be an InteractionData (recsys.load_dataset(df) reads a "
+                             f"DataFrame or a CSV file), got {type(data).__name__}")
+        adapted = as_rec_model(model, data)
+        # refuse, before any work, a request that does not apply to this model (a
+        # ModalityDeletion for a model that uses no item modality, or not that one)
+        check = getattr(request, "check_model", None)
+        if callable(check):
+            check(adapted)
+        result = super().unlearn(adapted, data, request)
+        if adapted is not model:   # served as PyG serves it: result.model.recommend(result.data.edge_index, ...)
+            from torch_geometric.data import Data
+
+            result.model = result.model.module
+            result.data = Data(edge_index=request.apply(data).retained.to_edge_index().to(self.device),
+                               num_nodes=data.num_users + data.num_items, num_users=data.num_users,
+                               num_items=data.num_items)
+        return result
 
     def problem(self, model, data: InteractionData, request, need_forget: bool = True,
                 need_retain: bool = True, allow_empty_forget: bool = False) -> RecProblem:

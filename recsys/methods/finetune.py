@@ -3,6 +3,7 @@ r"""Fine-tune: continue BPR training on the retained interactions only (on the r
 from __future__ import annotations
 
 from graph_unlearn.core.optim import optimise
+from graph_unlearn.core.options import check_int, check_non_negative, check_positive
 from graph_unlearn.core.unlearner import clone_model
 
 from ..training import batch_bpr
@@ -16,6 +17,9 @@ class FineTune(RecUnlearner):
 
     def __init__(self, steps: int = 50, lr: float = 1e-3, reg: float = 1e-4, **kw):
         super().__init__(**kw)
+        check_int(self, "steps", steps)
+        check_positive(self, "lr", lr)
+        check_non_negative(self, "reg", reg)
         self.steps, self.lr, self.reg = steps, lr, reg
 
     def _unlearn(self, model, data, request):

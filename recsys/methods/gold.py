@@ -3,6 +3,8 @@ negatives, early stopping on validation Recall@20). The exact reference every me
 measured against; the cost that unlearning avoids."""
 from __future__ import annotations
 
+from graph_unlearn.core.options import check_int, check_non_negative, check_positive
+
 from ..training import train_bpr
 from .base import RecUnlearner
 
@@ -13,13 +15,19 @@ class Gold(RecUnlearner):
     original model was trained with."""
 
     name = "gold"
-    #: a retrain-like reference: when the request does not touch what the model uses (e.g. a
-    #: modality deletion for LightGCN) retraining with the same seed rightly gives the same weights
+    #: a retrain-like reference: when the request does not change what the model trains on (a
+    #: modality the model does not use is refused earlier, but e.g. items with no training
+    #: interaction) retraining with the same seed rightly gives the same weights
     changes_parameters = False
 
     def __init__(self, epochs: int = 300, lr: float = 1e-3, reg: float = 1e-4, patience: int = 5,
                  eval_every: int = 5, **kw):
         super().__init__(**kw)
+        check_int(self, "epochs", epochs)
+        check_positive(self, "lr", lr)
+        check_non_negative(self, "reg", reg)
+        check_int(self, "patience", patience)
+        check_int(self, "eval_every", eval_every)
         self.epochs, self.lr, self.reg, self.patience, self.eval_every = epochs, lr, reg, patience, eval_every
 
     def _unlearn(self, model, data, request):

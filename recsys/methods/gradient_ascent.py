@@ -4,6 +4,7 @@ early), on the retained graph."""
 from __future__ import annotations
 
 from graph_unlearn.core.optim import optimise
+from graph_unlearn.core.options import check_int, check_positive
 from graph_unlearn.core.unlearner import clone_model
 
 from ..training import batch_bpr
@@ -17,6 +18,8 @@ class GradientAscent(RecUnlearner):
 
     def __init__(self, steps: int = 10, lr: float = 1e-3, **kw):
         super().__init__(**kw)
+        check_int(self, "steps", steps)
+        check_positive(self, "lr", lr)
         self.steps, self.lr = steps, lr
 
     def _unlearn(self, model, data, request):

@@ -16,6 +16,8 @@ are options; the defaults are the values chosen on validation data in
 """
 from __future__ import annotations
 
+from graph_unlearn.core.options import check_choice, check_int, check_non_negative, check_positive
+
 from .base import RecUnlearner, retain_forget_unlearn
 
 
@@ -31,11 +33,12 @@ class MMRecUn(RecUnlearner):
     def __init__(self, alpha: float = 0.5, beta: float = 1.0, reg: float = 1e-4, steps: int = 30, lr: float = 1e-3,
                  optimizer: str = "adam", **kw):
         super().__init__(**kw)
-        if alpha < 0 or beta < 0 or reg < 0:
-            raise ValueError(f"alpha, beta and reg must be >= 0, got {alpha}, {beta}, {reg}")
+        for name, value in (("alpha", alpha), ("beta", beta), ("reg", reg)):
+            check_non_negative(self, name, value)
+        check_int(self, "steps", steps)
+        check_positive(self, "lr", lr)
+        check_choice(self, "optimizer", optimizer, ("adam", "sgd"))
         self.alpha, self.beta, self.reg, self.steps, self.lr = alpha, beta, reg, steps, lr
-        if optimizer not in ("adam", "sgd"):
-            raise ValueError(f"optimizer must be 'adam' or 'sgd', got {optimizer!r}")
         self.optimizer = optimizer
 
     def _unlearn(self, model, data, request):

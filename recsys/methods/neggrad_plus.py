@@ -8,6 +8,8 @@ through the same loop as MMRecUn (:func:`~recsys.methods.base.retain_forget_unle
 *negated* instead of a *swapped* forget loss."""
 from __future__ import annotations
 
+from graph_unlearn.core.options import check_fraction, check_int, check_non_negative, check_positive
+
 from .base import RecUnlearner, retain_forget_unlearn
 
 
@@ -19,8 +21,10 @@ class NegGradPlus(RecUnlearner):
 
     def __init__(self, alpha: float = 0.9, reg: float = 1e-4, steps: int = 30, lr: float = 1e-3, **kw):
         super().__init__(**kw)
-        if not 0 <= alpha <= 1:
-            raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
+        check_fraction(self, "alpha", alpha)
+        check_non_negative(self, "reg", reg)
+        check_int(self, "steps", steps)
+        check_positive(self, "lr", lr)
         self.alpha, self.reg, self.steps, self.lr = alpha, reg, steps, lr
 
     def _unlearn(self, model, data, request):

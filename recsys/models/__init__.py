@@ -3,6 +3,7 @@ from .base import RecModel, bpr_loss
 from .freedom import FREEDOM
 from .graph import RecGraph, build_graph, item_item_graph, knn_edges, user_item_adjacency
 from .lightgcn import LightGCN
+from .pyg import PyGLightGCN, as_rec_model, is_pyg_lightgcn
 from .vbpr import VBPR
 
 MODELS = {"lightgcn": LightGCN, "vbpr": VBPR, "freedom": FREEDOM}
@@ -18,4 +19,4 @@ def make_model(name: str, data, **kw) -> RecModel:
 
 
 __all__ = ["RecModel", "bpr_loss", "LightGCN", "VBPR", "FREEDOM", "RecGraph", "build_graph", "item_item_graph",
-           "knn_edges", "user_item_adjacency", "MODELS", "make_model"]
+           "knn_edges", "user_item_adjacency", "MODELS", "make_model", "PyGLightGCN", "as_rec_model", "is_pyg_lightgcn"]

@@ -21,8 +21,10 @@ class RecModel(nn.Module):
         self.config = dict(num_users=num_users, num_items=num_items, **config)
 
     def fresh(self, seed: int = 0) -> "RecModel":
-        torch.manual_seed(seed)
-        return type(self)(**self.config).to(next(self.parameters()).device)
+        from graph_unlearn.core.rng import seeded_rng
+
+        with seeded_rng(seed):  # the caller's global RNG is left as it was
+            return type(self)(**self.config).to(next(self.parameters()).device)
 
     def build_graph(self, data, device=None) -> RecGraph:
         return build_graph(data, device or next(self.parameters()).device, self.knn_k)

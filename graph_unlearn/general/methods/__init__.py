@@ -1,4 +1,5 @@
 """The general (vision / text / regression) unlearners, one file per method."""
+from .acu import ACU
 from .bad_teacher import BadTeacher
 from .base import GeneralUnlearner
 from .blindspot import Blindspot
@@ -6,17 +7,20 @@ from .finetune import FineTune
 from .gaussian_amnesiac import GaussianAmnesiac
 from .gradient_ascent import GradientAscent
 from .l1_sparse import L1Sparse
+from .laf import LAF
 from .neggrad_plus import NegGradPlus
+from .npo import NPO
 from .random_labels import RandomLabels
 from .retrain import Retrain
 from .salun import SalUn
 from .scrub import SCRUB
+from .sharded_adapters import ShardedAdapters
 from .ssd import SSD
 
 #: method name -> class
 GENERAL_METHODS = {cls.name: cls for cls in (Retrain, FineTune, GradientAscent, NegGradPlus, RandomLabels,
                                              BadTeacher, SCRUB, SSD, SalUn, L1Sparse, Blindspot,
-                                             GaussianAmnesiac)}
+                                             GaussianAmnesiac, NPO, ACU, ShardedAdapters, LAF)}
 
 
 def get_general_method(name: str, **options) -> GeneralUnlearner:
@@ -27,5 +31,6 @@ def get_general_method(name: str, **options) -> GeneralUnlearner:
 
 
 __all__ = ["GeneralUnlearner", "Retrain", "FineTune", "GradientAscent", "NegGradPlus", "RandomLabels", "BadTeacher",
-           "SCRUB", "SSD", "SalUn", "L1Sparse", "Blindspot", "GaussianAmnesiac", "GENERAL_METHODS",
+           "SCRUB", "SSD", "SalUn", "L1Sparse", "Blindspot", "GaussianAmnesiac", "NPO", "ACU", "ShardedAdapters", "LAF",
+           "GENERAL_METHODS",
            "get_general_method"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import torch
 
 from ...core.distillation import two_teacher_loss
+from ...core.options import check_fraction, check_int, check_positive
 from ...core.unlearner import clone_model
 from ..models import reinitialize
 from .base import GeneralUnlearner, adam, step
@@ -30,8 +31,10 @@ class BadTeacher(GeneralUnlearner):
     def __init__(self, retain_fraction: float = 0.3, temperature: float = 1.0, lr: float = 1e-4,
                  epochs: int = 1, **kw):
         super().__init__(**kw)
-        if not 0 < retain_fraction <= 1:
-            raise ValueError(f"retain_fraction must lie in (0, 1], got {retain_fraction}")
+        check_fraction(self, "retain_fraction", retain_fraction, low_open=True)
+        check_positive(self, "temperature", temperature)
+        check_positive(self, "lr", lr)
+        check_int(self, "epochs", epochs)
         self.retain_fraction, self.temperature, self.lr, self.epochs = retain_fraction, temperature, lr, epochs
 
     def _unlearn(self, model, data, request):

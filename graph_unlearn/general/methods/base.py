@@ -8,9 +8,10 @@ from typing import Callable
 import torch
 from torch import nn
 
+from ...core.options import OptionError, check_int
 from ...core.unlearner import Unlearner
 from ..data import ForgetSplit, GeneralData
-from ..task import LossFn, batches, resolve_loss
+from ..task import LOSSES, LossFn, batches, resolve_loss
 
 
 @dataclass
@@ -40,6 +41,32 @@ class Problem:
         return self.split.y_retain
 
 
+@torch.no_grad()
+def check_model_output(model: nn.Module, data: GeneralData, who: str) -> None:
+    """Run the model on two training samples and check its output fits the task (one score per
+    class, or one value per sample for regression): a model built for other inputs or another
+    number of classes fails here with a clear error, before any work."""
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    x = data.x_train[:2].to(device)
+    was = model.training
+    model.eval()
+    try:
+        out = model(x)
+    except Exception as err:
+        raise ValueError(f"{who}: the model cannot run on this data's inputs (each of shape "
+                         f"{tuple(x.shape[1:])}): {type(err).__name__}: {err}") from err
+    finally:
+        model.train(was)
+    if not isinstance(out, torch.Tensor):
+        raise ValueError(f"{who}: the model must return a tensor, got {type(out).__name__}")
+    if data.task == "classification" and (out.dim() != 2 or out.size(1) < data.num_classes):
+        raise ValueError(f"{who}: the model returns outputs of shape {tuple(out.shape[1:])} per sample but the data "
+                         f"has {data.num_classes} classes")
+    if data.task == "regression" and out.numel() != x.size(0):
+        raise ValueError(f"{who}: a regression model must return one value per sample, got shape "
+                         f"{tuple(out.shape[1:])} per sample")
+
+
 class GeneralUnlearner(Unlearner):
     """Base class of the vision / text / regression unlearners.
 
@@ -53,9 +80,25 @@ class GeneralUnlearner(Unlearner):
 
     def __init__(self, loss: str | LossFn | None = None, batch_size: int = 64, **kw):
         super().__init__(**kw)
-        if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        check_int(self, "batch_size", batch_size)
+        if not (loss is None or callable(loss) or (isinstance(loss, str) and loss in LOSSES)):
+            raise OptionError(f"{type(self).__name__}: loss must be None, one of {', '.join(map(repr, LOSSES))} "
+                              f"or a callable loss(outputs, targets, reduction='mean'), got {loss!r}")
         self.loss, self.batch_size = loss, batch_size
+
+    def unlearn(self, model: nn.Module, data, request):
+        """As :meth:`Unlearner.unlearn`; ``data`` may also be an ``(x, y)`` pair of tensors /
+        arrays, a ``TensorDataset`` / map-style dataset of ``(x, y)`` or a ``DataLoader``
+        (converted first, see :mod:`graph_unlearn.general.inputs`), and ``request`` plain
+        training indices or a boolean mask (read as a ``ForgetRequest``)."""
+        from ..data import ForgetRequest
+        from ..inputs import as_general_data
+
+        data = as_general_data(data, self.name)
+        if request is not None and not isinstance(request, ForgetRequest):
+            request = ForgetRequest(request)
+        check_model_output(model, data, self.name)
+        return super().unlearn(model, data, request)
 
     def problem(self, data: GeneralData, request) -> Problem:
         if not isinstance(data, GeneralData):
@@ -70,6 +113,18 @@ class GeneralUnlearner(Unlearner):
 
     def generator(self) -> torch.Generator:
         return torch.Generator().manual_seed(self.seed)
+
+    def stateful_model(self, model: nn.Module, data: GeneralData, kind: type, fit: Callable[[], nn.Module]):
+        """For methods that keep their own model of the training set (ACU's analytic head, the
+        sharded adapters): ``model`` itself when it already is one (a stream of deletions), else
+        ``fit()`` from the given network. Returns ``(model, fitted_now)``; the model must hold as
+        many training samples as ``data`` has."""
+        fitted = not isinstance(model, kind)
+        base = fit() if fitted else model.to(self.device)
+        if base.active.numel() != data.num_train:
+            raise ValueError(f"{self.name}: the {kind.__name__} holds {base.active.numel()} training samples, the "
+                             f"data has {data.num_train}")
+        return base, fitted
 
     def epoch_batches(self, n: int, gen: torch.Generator, batch_size: int | None = None):
         return [i.to(self.device) for i in batches(n, batch_size or self.batch_size, gen)]

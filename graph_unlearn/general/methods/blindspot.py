@@ -16,6 +16,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from ...core.options import check_int, check_non_negative, check_positive
 from ...core.unlearner import clone_model
 from ..data import TrainConfig
 from ..models import reinitialize
@@ -42,6 +43,12 @@ class Blindspot(GeneralUnlearner):
     def __init__(self, proxy_epochs: int = 10, proxy_lr: float = 1e-3, epochs: int = 1, lr: float = 1e-3,
                  attention_weight: float = 50.0, forget_weight: float = 1.0, batch_size: int = 32, **kw):
         super().__init__(batch_size=batch_size, **kw)
+        check_int(self, "proxy_epochs", proxy_epochs)
+        check_positive(self, "proxy_lr", proxy_lr)
+        check_int(self, "epochs", epochs)
+        check_positive(self, "lr", lr)
+        check_non_negative(self, "attention_weight", attention_weight)
+        check_non_negative(self, "forget_weight", forget_weight)
         self.proxy_epochs, self.proxy_lr, self.epochs, self.lr = proxy_epochs, proxy_lr, epochs, lr
         self.attention_weight, self.forget_weight = attention_weight, forget_weight
 

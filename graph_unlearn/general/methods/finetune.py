@@ -3,6 +3,7 @@ r"""Fine-tune: continue training the original on the retained data only,
 :math:`D_f`)."""
 from __future__ import annotations
 
+from ...core.options import check_int, check_positive
 from ...core.unlearner import clone_model
 from .base import GeneralUnlearner
 
@@ -14,6 +15,8 @@ class FineTune(GeneralUnlearner):
 
     def __init__(self, epochs: int = 2, lr: float = 1e-3, **kw):
         super().__init__(**kw)
+        check_int(self, "epochs", epochs)
+        check_positive(self, "lr", lr)
         self.epochs, self.lr = epochs, lr
 
     def _unlearn(self, model, data, request):

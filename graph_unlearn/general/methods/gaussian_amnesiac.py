@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import torch
 
+from ...core.options import check_int, check_positive
 from ...core.unlearner import clone_model
 from .base import GeneralUnlearner
 
@@ -19,6 +20,8 @@ class GaussianAmnesiac(GeneralUnlearner):
 
     def __init__(self, epochs: int = 1, lr: float = 1e-3, batch_size: int = 32, **kw):
         super().__init__(batch_size=batch_size, **kw)
+        check_int(self, "epochs", epochs)
+        check_positive(self, "lr", lr)
         self.epochs, self.lr = epochs, lr
 
     def _unlearn(self, model, data, request):

@@ -2,6 +2,7 @@ r"""Gradient ascent: maximise the task loss on the forget set,
 :math:`\max_\theta \mathcal{L}(\theta; D_f)` (unbounded: few steps, small learning rate)."""
 from __future__ import annotations
 
+from ...core.options import check_int, check_positive
 from ...core.unlearner import clone_model
 from .base import GeneralUnlearner
 
@@ -13,6 +14,8 @@ class GradientAscent(GeneralUnlearner):
 
     def __init__(self, epochs: int = 1, lr: float = 1e-4, **kw):
         super().__init__(**kw)
+        check_int(self, "epochs", epochs)
+        check_positive(self, "lr", lr)
         self.epochs, self.lr = epochs, lr
 
     def _unlearn(self, model, data, request):

@@ -6,6 +6,7 @@ linearly to zero,
           \gamma_t = \gamma\,(1 - t/T)."""
 from __future__ import annotations
 
+from ...core.options import check_int, check_non_negative, check_positive
 from ...core.unlearner import clone_model
 from .base import GeneralUnlearner, adam, step
 
@@ -17,8 +18,9 @@ class L1Sparse(GeneralUnlearner):
 
     def __init__(self, gamma: float = 5e-4, epochs: int = 2, lr: float = 1e-3, **kw):
         super().__init__(**kw)
-        if gamma < 0:
-            raise ValueError(f"gamma must be >= 0, got {gamma}")
+        check_non_negative(self, "gamma", gamma)
+        check_int(self, "epochs", epochs)
+        check_positive(self, "lr", lr)
         self.gamma, self.epochs, self.lr = gamma, epochs, lr
 
     def _unlearn(self, model, data, request):

@@ -7,6 +7,7 @@ reversed by :func:`graph_unlearn.core.reversed_loss` (``"negate"``) — the same
 NegGrad+ and MMRecUn, with the task's loss hook."""
 from __future__ import annotations
 
+from ...core.options import check_fraction, check_int, check_positive
 from ...core.retain_forget import retain_forget_steps, reversed_loss
 from ...core.unlearner import clone_model
 from .base import GeneralUnlearner, paired_batches
@@ -20,8 +21,9 @@ class NegGradPlus(GeneralUnlearner):
 
     def __init__(self, alpha: float = 0.95, epochs: int = 1, lr: float = 1e-3, **kw):
         super().__init__(**kw)
-        if not 0 <= alpha <= 1:
-            raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
+        check_fraction(self, "alpha", alpha)
+        check_int(self, "epochs", epochs)
+        check_positive(self, "lr", lr)
         self.alpha, self.epochs, self.lr = alpha, epochs, lr
 
     def _unlearn(self, model, data, request):

@@ -13,6 +13,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from ...core.options import check_int, check_non_negative, check_positive
 from ...core.unlearner import clone_model
 from .base import GeneralUnlearner, Problem, adam, paired_batches, random_other_labels, step
 
@@ -50,6 +51,9 @@ class RandomLabels(GeneralUnlearner):
 
     def __init__(self, epochs: int = 3, lr: float = 1e-3, retain_weight: float = 1.0, **kw):
         super().__init__(**kw)
+        check_int(self, "epochs", epochs)
+        check_positive(self, "lr", lr)
+        check_non_negative(self, "retain_weight", retain_weight)
         self.epochs, self.lr, self.retain_weight = epochs, lr, retain_weight
 
     def _unlearn(self, model, data, request):

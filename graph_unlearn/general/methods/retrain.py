@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ...core.options import check_int, check_positive
 from ..models import reinitialize
 from ..task import fit
 from .base import GeneralUnlearner
@@ -18,7 +19,10 @@ class Retrain(GeneralUnlearner):
     changes_parameters = False  # a reference, not an edit of the original weights
 
     def __init__(self, epochs: int | None = None, lr: float | None = None, batch_size: int | None = None, **kw):
+        check_int(self, "batch_size", batch_size, allow_none=True)
         super().__init__(batch_size=batch_size or 64, **kw)
+        check_int(self, "epochs", epochs, allow_none=True)
+        check_positive(self, "lr", lr, allow_none=True)
         self.epochs, self.lr, self.batch_size = epochs, lr, batch_size
 
     def _unlearn(self, model, data, request):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import torch
 
+from ...core.options import check_fraction, check_int, check_non_negative, check_positive
 from ...core.unlearner import clone_model
 from .base import GeneralUnlearner
 from .random_labels import random_label_finetune
@@ -40,8 +41,10 @@ class SalUn(GeneralUnlearner):
 
     def __init__(self, fraction: float = 0.5, epochs: int = 3, lr: float = 1e-3, retain_weight: float = 1.0, **kw):
         super().__init__(**kw)
-        if not 0 < fraction <= 1:
-            raise ValueError(f"fraction must lie in (0, 1], got {fraction}")
+        check_fraction(self, "fraction", fraction, low_open=True)
+        check_int(self, "epochs", epochs)
+        check_positive(self, "lr", lr)
+        check_non_negative(self, "retain_weight", retain_weight)
         self.fraction, self.epochs, self.lr, self.retain_weight = fraction, epochs, lr, retain_weight
 
     def _unlearn(self, model, data, request):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import torch
 
 from ...core.distillation import distillation_kl
+from ...core.options import OptionError, check_fraction, check_int, check_non_negative, check_positive
 from ...core.unlearner import clone_model
 from .base import GeneralUnlearner, adam, step
 
@@ -37,11 +38,18 @@ class SCRUB(GeneralUnlearner):
                  gamma: float = 1.0, lr: float = 5e-4, forget_lr: float | None = None, forget_batch_size: int = 16,
                  retain_fraction: float = 1.0, **kw):
         super().__init__(**kw)
+        check_int(self, "epochs", epochs)
+        check_int(self, "max_epochs", max_epochs, minimum=0)
         if max_epochs > epochs:
-            raise ValueError(f"max_epochs ({max_epochs}) cannot exceed epochs ({epochs})")
+            raise OptionError(f"SCRUB: max_epochs ({max_epochs}) cannot exceed epochs ({epochs})")
+        check_positive(self, "temperature", temperature)
+        check_non_negative(self, "alpha", alpha)
+        check_non_negative(self, "gamma", gamma)
+        check_positive(self, "lr", lr)
+        check_positive(self, "forget_lr", forget_lr, allow_none=True)
+        check_int(self, "forget_batch_size", forget_batch_size)
+        check_fraction(self, "retain_fraction", retain_fraction, low_open=True)
         self.epochs, self.max_epochs, self.temperature = epochs, max_epochs, temperature
-        if not 0 < retain_fraction <= 1:
-            raise ValueError(f"retain_fraction must lie in (0, 1], got {retain_fraction}")
         self.alpha, self.gamma, self.lr, self.forget_lr = alpha, gamma, lr, forget_lr
         self.forget_batch_size, self.retain_fraction = forget_batch_size, retain_fraction
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import torch
 
+from ...core.options import check_positive
 from ...core.unlearner import clone_model
 from .base import GeneralUnlearner
 
@@ -38,8 +39,8 @@ class SSD(GeneralUnlearner):
 
     def __init__(self, alpha: float = 10.0, dampening: float = 1.0, **kw):
         super().__init__(**kw)
-        if alpha <= 0 or dampening <= 0:
-            raise ValueError("alpha and dampening must be positive")
+        check_positive(self, "alpha", alpha)
+        check_positive(self, "dampening", dampening)
         self.alpha, self.dampening = alpha, dampening
 
     def _unlearn(self, model, data, request):
