@@ -24,9 +24,13 @@ def config_table(rep: dict, columns: list[tuple[str, str]], reference: str = "re
     lines = [head, "|" + "---|" * (len(columns) + 4)]
     for name, row in rep["methods"].items():
         lines.append(f"| {name} | " + " | ".join(cell(row, ref, k) for k, _ in columns)
-                     + f" | {row['seconds']:.2f} ± {row['seconds_std']:.2f} | {row['speedup_vs_retrain']:.1f}x"
+                     + f" | {row['seconds']:.2f} ± {row['seconds_std']:.2f} | {_speedup(row['speedup_vs_retrain'])}"
                      f" | {row['peak_mem_mb']:.0f} |")
     return "\n".join(lines)
+
+
+def _speedup(x: float) -> str:
+    return "—" if x == float("inf") else f"{x:.1f}x"  # the original model's row costs nothing to "unlearn"
 
 
 def _raw(row: dict) -> dict:
@@ -37,8 +41,10 @@ def merge_seeds(reports: list[dict], reference: str = "retrain") -> dict:
     """One report over several single-seed reports."""
     merged = dict(reports[0])
     merged["seeds"] = [s for r in reports for s in r["seeds"]]
-    merged["methods"] = {name: aggregate_seeds([_raw(r["methods"][name]) for r in reports])
-                         for name in reports[0]["methods"]}
+    # rows present in every seed's report (reports saved before a row existed, e.g. the
+    # original model's row, merge with newer ones on what they share)
+    names = [n for n in reports[0]["methods"] if all(n in r["methods"] for r in reports)]
+    merged["methods"] = {name: aggregate_seeds([_raw(r["methods"][name]) for r in reports]) for name in names}
     merged["original"] = aggregate_seeds([_raw(r["original"]) for r in reports])
     ref = merged["methods"][reference]["seconds"]
     for row in merged["methods"].values():

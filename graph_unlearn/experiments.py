@@ -96,9 +96,10 @@ def check_run_options(fraction: float, seeds, checkpoint_dir=None) -> list[int]:
 
 
 def run_methods(methods, original, data, request, options: dict, config: TrainConfig, device, seed: int, bar,
-                method_params: dict | None = None):
+                method_params: dict | None = None, audit_dir: str | Path | None = None):
     """Unlearn ``request`` with every method (retrain gets the training recipe); returns
-    ``({name: UnlearnResult}, retrain model)``. Records each method's repr in ``method_params``."""
+    ``({name: UnlearnResult}, retrain model)``. Records each method's repr in ``method_params``;
+    with ``audit_dir``, saves each result to ``audit_dir/<method>-seed<seed>/`` (``result.save``)."""
     results, reference = {}, None
     for name in methods:
         bar.set_postfix_str(f"seed {seed}: {name}")
@@ -111,6 +112,8 @@ def run_methods(methods, original, data, request, options: dict, config: TrainCo
         results[name] = method.unlearn(original, data, request)
         if name == REFERENCE:
             reference = results[name].model
+        if audit_dir is not None:
+            results[name].save(Path(audit_dir) / f"{name}-seed{seed}")
         bar.update(1)
     return results, reference
 
@@ -119,10 +122,14 @@ def run_edge_experiment(dataset: str, conv: str = "gcn", fraction: float = 0.05,
                         methods: Iterable[str] = ("retrain", "utu", "d2dgn"), seeds: Iterable[int] = (0,),
                         quick: bool = False, device: str | None = "cpu", root: str | None = None,
                         method_options: dict | None = None, train_config: TrainConfig | None = None,
-                        checkpoint_dir: str | None = None, progress: bool = True) -> dict:
+                        checkpoint_dir: str | None = None, progress: bool = True,
+                        audit_dir: str | None = None) -> dict:
     """Run the comparison and return the report dictionary (means over seeds, ``*_std``).
 
-    ``retrain`` is always run (it is the reference of every gap) even when not listed.
+    ``retrain`` is always run (it is the reference of every gap) even when not listed. The
+    ``original`` row is the untouched original model evaluated on the retained graph (seconds 0:
+    it does nothing), the do-nothing end of forgetting completeness. ``audit_dir``: save every
+    result to ``audit_dir/<method>-seed<seed>/`` (model.pt + audit.json).
     """
     device = resolve_device(device)
     if setting not in ("out", "in", "random"):
@@ -141,7 +148,7 @@ def run_edge_experiment(dataset: str, conv: str = "gcn", fraction: float = 0.05,
     for k, v in (method_options or {}).items():
         options.setdefault(k, {}).update(v)
     data = load_dataset(dataset, root=root)
-    per_method: dict[str, list[dict]] = {m: [] for m in methods}
+    per_method: dict[str, list[dict]] = {m: [] for m in ["original", *methods]}
     method_params: dict[str, str] = {}
     originals, notes = [], []
     bar = tqdm(total=len(seeds) * (len(methods) + 1), desc=f"{dataset}/{conv}", disable=not progress,
@@ -161,7 +168,9 @@ def run_edge_experiment(dataset: str, conv: str = "gcn", fraction: float = 0.05,
             request = EdgeDeletion.from_edge_index(forget)
             problem = request.apply(split)
             results, reference = run_methods(methods, original, split, request, options, config, device, seed,
-                                             bar, method_params)
+                                             bar, method_params, audit_dir)
+            row = evaluate_link_unlearning(original, problem, reference, seed=seed)
+            per_method["original"].append({**row, "seconds": 0.0, "peak_mem_mb": 0.0, "epochs": 0})
             for name, result in results.items():
                 row = evaluate_link_unlearning(result.model, problem, reference, seed=seed)
                 row.update(seconds=result.seconds, peak_mem_mb=result.peak_mem_mb, epochs=result.epochs)
@@ -213,9 +222,11 @@ def run_node_experiment(dataset: str, conv: str = "gcn", delete: str = "nodes", 
                         methods: Iterable[str] = ("retrain", "utu", "d2dgn"), seeds: Iterable[int] = (0,),
                         split: str = "random", quick: bool = False, device: str | None = "cpu",
                         root: str | None = None, method_options: dict | None = None,
-                        train_config: TrainConfig | None = None, progress: bool = True) -> dict:
+                        train_config: TrainConfig | None = None, progress: bool = True,
+                        audit_dir: str | None = None) -> dict:
     """Node- or feature-deletion comparison on a node-classification split; same report shape
-    as :func:`run_edge_experiment` (means over seeds, ``*_std``, ``speedup_vs_retrain``).
+    as :func:`run_edge_experiment` (means over seeds, ``*_std``, ``speedup_vs_retrain``, the
+    ``original`` row, ``audit_dir``).
 
     ``delete``: ``"nodes"`` (:class:`~graph_unlearn.NodeDeletion`) or ``"features"``
     (:class:`~graph_unlearn.FeatureDeletion`, whole rows); ``fraction`` of the training nodes;
@@ -244,7 +255,7 @@ def run_node_experiment(dataset: str, conv: str = "gcn", delete: str = "nodes", 
         options.setdefault(k, {}).update(v)
     data = load_dataset(dataset, root=root)
     Request = NodeDeletion if delete == "nodes" else FeatureDeletion
-    per_method: dict[str, list[dict]] = {m: [] for m in methods}
+    per_method: dict[str, list[dict]] = {m: [] for m in ["original", *methods]}
     originals = []
     bar = tqdm(total=len(seeds) * (len(methods) + 1), desc=f"{dataset}/{conv}/{delete}", disable=not progress,
                file=sys.stderr)
@@ -256,7 +267,10 @@ def run_node_experiment(dataset: str, conv: str = "gcn", delete: str = "nodes", 
             bar.update(1)
             request = Request(sample_forget_nodes(sp, fraction, seed=seed))
             problem = request.apply(sp)
-            results, reference = run_methods(methods, original, sp, request, options, config, device, seed, bar)
+            results, reference = run_methods(methods, original, sp, request, options, config, device, seed, bar,
+                                             audit_dir=audit_dir)
+            row = evaluate_node_unlearning(original, problem, reference, seed=seed)
+            per_method["original"].append({**row, "seconds": 0.0, "peak_mem_mb": 0.0, "epochs": 0})
             for name, result in results.items():
                 row = evaluate_node_unlearning(result.model, problem, reference, seed=seed)
                 row.update(seconds=result.seconds, peak_mem_mb=result.peak_mem_mb, epochs=result.epochs)

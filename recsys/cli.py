@@ -16,8 +16,8 @@ JSON_KEYS = TABLE_KEYS + ("test_recall10", "test_ndcg10", "test_precision20", "f
 
 
 def register(sub) -> None:
-    from graph_unlearn.cli.common import (device_arg, existing_dir_arg, fraction_arg, json_path_arg,
-                                          positive_int_arg, seeds_arg)
+    from graph_unlearn.cli.common import (add_audit_plot_args, device_arg, existing_dir_arg, fraction_arg,
+                                          json_path_arg, positive_int_arg, seeds_arg)
 
     from .data import DATASETS
     from .methods import METHODS
@@ -49,6 +49,7 @@ def register(sub) -> None:
                         "(validation every 2, patience 1); MMRecUn, finetune and NegGrad+ take 5 steps, "
                         "gradient ascent 3")
     p.add_argument("--json", default=None, type=json_path_arg, help="write the report to this JSON file")
+    add_audit_plot_args(p)
     p.add_argument("--no-progress", action="store_true", help="hide the progress lines (printed on stderr)")
     p.set_defaults(func=main)
 
@@ -70,13 +71,16 @@ def validate(args):
     if args.delete == "modality" and args.model == "lightgcn":
         raise FlagError("--delete modality does not apply to --model lightgcn (it uses no item modality): "
                         "use vbpr or freedom")
-    return method_list(args.methods, list(METHODS)) if args.methods is not None else list(METHODS)
+    methods = method_list(args.methods, list(METHODS)) if args.methods is not None else list(METHODS)
+    if getattr(args, "plot", None) and "gold" not in methods:
+        raise FlagError("--plot needs gold (the retrain reference) among --methods")
+    return methods
 
 
 def main(args) -> int:
     import torch
 
-    from graph_unlearn.cli.common import FlagError, progress_log, write_json
+    from graph_unlearn.cli.common import FlagError, progress_log, write_json, write_plot
     from graph_unlearn.core.profiling import resolve_device
     from graph_unlearn.metrics import format_report
 
@@ -113,7 +117,7 @@ def main(args) -> int:
     except ValueError as err:
         raise FlagError(f"--delete {args.delete} / --fraction {args.fraction}: {err}") from None
     rep = run_experiment(data, args.model, args.delete, args.fraction, methods, seeds, device, train, log=log,
-                         quick=args.quick)
+                         quick=args.quick, audit_dir=args.audit)
     mean = rep["mean"]
     print(f"\n{data.name} / {args.model} / delete {args.fraction:.1%} {args.delete}, seeds {seeds}, device {device}"
           + (" (quick smoke run)" if args.quick else ""))
@@ -126,4 +130,8 @@ def main(args) -> int:
                                                                           for k in JSON_KEYS}
                            for n, v in mean.items()}}
         write_json(out, args.json)
+    write_plot(mean, args.plot, "forget_recall20", "test_recall20",
+               f"{data.name} / {args.model} / delete {args.delete}", reference="gold")
+    if args.audit:
+        print(f"wrote the audit records to {args.audit}/<method>-seed<seed>/")
     return 0

@@ -4,6 +4,7 @@ method, evaluate everything on the retained data against Gold. Shared by the ``r
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Iterable
 
 from graph_unlearn.core.rng import seeded_rng
@@ -87,8 +88,10 @@ def measure(model, retained: InteractionData, forget, seed: int) -> dict:
 
 
 def run_one(data, model, kind: str, fraction: float, methods: Iterable[str], seed: int, device="cpu",
-            train: dict | None = None, overrides: dict | None = None, log=print) -> dict[str, dict]:
-    """Every method on one request (sampled with ``seed``) for the trained ``model``."""
+            train: dict | None = None, overrides: dict | None = None, log=print,
+            audit_dir: str | None = None) -> dict[str, dict]:
+    """Every method on one request (sampled with ``seed``) for the trained ``model``; with
+    ``audit_dir``, each result is saved to ``audit_dir/<method>-seed<seed>/`` (model.pt + audit.json)."""
     train = train or TRAIN
     if kind == "modality" and not getattr(model, "names", None):
         raise ValueError(f"{type(model).__name__} uses no item modality: a modality deletion does not apply to it")
@@ -104,6 +107,8 @@ def run_one(data, model, kind: str, fraction: float, methods: Iterable[str], see
             log(f"  {name:16s} n/a: the request forgets no interaction")
             continue
         res = unl.unlearn(model, data, request)
+        if audit_dir is not None:
+            res.save(Path(audit_dir) / f"{name}-seed{seed}")
         row = measure(res.model, deletion.retained, forget, seed)
         row.update(seconds=res.seconds, peak_mem_mb=res.peak_mem_mb, epochs=res.epochs)
         rows[name] = row
@@ -114,10 +119,12 @@ def run_one(data, model, kind: str, fraction: float, methods: Iterable[str], see
 
 
 def run_experiment(data: InteractionData, model_name: str, kind: str, fraction: float, methods, seeds, device="cpu",
-                   train: dict | None = None, overrides: dict | None = None, log=print, quick: bool = False) -> dict:
+                   train: dict | None = None, overrides: dict | None = None, log=print, quick: bool = False,
+                   audit_dir: str | None = None) -> dict:
     """Mean ± std over ``seeds`` per method (plus the untouched original model). Every option is
     checked (:func:`check_experiment`) before anything is trained. ``quick``: :data:`QUICK_TRAIN`
-    (unless ``train`` is given) and :data:`QUICK_OPTIONS` under ``overrides``."""
+    (unless ``train`` is given) and :data:`QUICK_OPTIONS` under ``overrides``. ``audit_dir``: see
+    :func:`run_one`."""
     methods, seeds = list(methods), list(seeds)
     check_experiment(data, model_name, kind, fraction, methods, seeds)
     if quick:
@@ -131,7 +138,8 @@ def run_experiment(data: InteractionData, model_name: str, kind: str, fraction: 
         model, hist = train_original(data, model_name, seed, device, train)
         log(f"seed {seed}: original {model_name} trained in {time.perf_counter() - t:.1f}s "
             f"(best epoch {hist['best_epoch']}, valid R@20 {hist['best_valid_recall20']:.4f})")
-        per_seed.append(run_one(data, model, kind, fraction, methods, seed, device, train, overrides, log))
+        per_seed.append(run_one(data, model, kind, fraction, methods, seed, device, train, overrides, log,
+                                audit_dir))
     names = [k for k in per_seed[0] if not k.startswith("_")]
     return {"per_seed": per_seed, "mean": {n: aggregate_seeds([r[n] for r in per_seed]) for n in names}}
 

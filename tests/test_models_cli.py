@@ -43,7 +43,7 @@ def test_cli_quick_run_writes_the_report(tmp_path, capsys):
     assert code == 0
     report = json.loads(out.read_text())
     assert report["dataset"] == "Cora"
-    assert set(report["methods"]) == {"retrain", "utu", "gradient_ascent", "neggrad_plus", "descent_to_delete",
+    assert set(report["methods"]) == {"original", "retrain", "utu", "gradient_ascent", "neggrad_plus", "descent_to_delete",
                                       "gnndelete", "d2dgn"}
     for row in report["methods"].values():
         for key in ("test_auroc", "forget_auroc", "mia_auc", "seconds", "peak_mem_mb"):

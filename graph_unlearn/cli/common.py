@@ -106,6 +106,13 @@ def _writable_file(text: str) -> str:
     return str(path)
 
 
+def _png_file(text: str) -> str:
+    """A ``.png`` file path whose folder exists and is writable."""
+    if not str(text).lower().endswith(".png"):
+        raise ValueError(f"must be a file name ending in .png, got {text!r}")
+    return _writable_file(text)
+
+
 #: argparse ``type=`` checks
 seeds_arg = _arg(parse_seeds)
 fraction_arg = _arg(_fraction)
@@ -114,6 +121,63 @@ device_arg = _arg(_device)
 existing_dir_arg = _arg(_existing_dir)
 writable_dir_arg = _arg(_writable_dir)
 json_path_arg = _arg(_writable_file)
+png_path_arg = _arg(_png_file)
+
+
+def add_audit_plot_args(p) -> None:
+    """``--audit DIR`` and ``--plot FILE.png``, shared by ``run``, ``rec`` and ``general``."""
+    p.add_argument("--audit", default=None, type=writable_dir_arg,
+                   help="save every unlearning result to DIR/<method>-seed<seed>/ (model.pt, loadable with "
+                        "torch.load(..., weights_only=True), and audit.json: what was deleted with its SHA-256, "
+                        "method options, versions, device, time, memory, parameter change, no-op flag)")
+    p.add_argument("--plot", default=None, type=png_path_arg,
+                   help="write the trade-off picture to this .png file: speed-up over retrain (log scale) against "
+                        "forgetting completeness, colour = utility gap to retrain, one point per method")
+
+
+def tradeoff_rows(methods: dict, forget_key: str, utility_key: str, reference: str = "retrain") -> list[dict]:
+    """Rows for :func:`graph_unlearn.metrics.plots.tradeoff_plot` from a report's aggregated
+    ``methods`` (which must hold ``original`` and ``reference``): completeness on ``forget_key``
+    (:func:`graph_unlearn.metrics.completeness`), speed-up = reference seconds / method seconds,
+    utility gap = ``|utility(method) - utility(reference)|``. The reference is named ``retrain``
+    and the original is placed without a speed-up (it did nothing)."""
+    from ..metrics import completeness
+
+    ref, orig = methods[reference], methods["original"]
+    rows = []
+    for name, r in methods.items():
+        if name == "original":
+            rows.append({"name": "original", "speedup": None, "completeness": 0.0,
+                         "utility_gap": abs(r.get(utility_key, math.nan) - ref.get(utility_key, math.nan))})
+            continue
+        c = completeness(r.get(forget_key, math.nan), ref.get(forget_key, math.nan), orig.get(forget_key, math.nan))
+        sec = r.get("seconds", math.nan)
+        speedup = ref["seconds"] / sec if sec and sec > 0 else math.nan
+        rows.append({"name": "retrain" if name == reference else name, "speedup": speedup,
+                     "completeness": c.value, "utility_gap": abs(r.get(utility_key, math.nan)
+                                                                 - ref.get(utility_key, math.nan))})
+    return rows
+
+
+def write_plot(methods: dict, path: str | None, forget_key: str, utility_key: str, title: str,
+               reference: str = "retrain") -> None:
+    """Draw :func:`tradeoff_rows` to ``path`` (nothing when ``path`` is None) and say so."""
+    if not path:
+        return
+    from ..metrics.plots import tradeoff_plot
+
+    tradeoff_plot(tradeoff_rows(methods, forget_key, utility_key, reference), path,
+                  title=f"{title}: completeness on {forget_key}",
+                  utility_label=f"|{utility_key} - {reference}'s|")
+    print(f"wrote {path}")
+
+
+def save_audits(results: dict, directory: str | None, seed: int) -> None:
+    """``result.save(directory / f"{method}-seed{seed}")`` for every result (nothing when None)."""
+    if directory is None:
+        return
+    for name, result in results.items():
+        result.save(Path(directory) / f"{name}-seed{seed}")
 
 
 def method_list(text: str, known, flag: str = "--methods") -> list[str]:

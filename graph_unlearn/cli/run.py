@@ -5,8 +5,8 @@ not apply to the chosen ``--task``, exits with code 2 and a message naming it.""
 from __future__ import annotations
 
 from ..data.registry import available_datasets, dataset_card
-from .common import (FlagError, device_arg, existing_dir_arg, fraction_arg, json_path_arg, method_list, refuse,
-                     seeds_arg, write_json, writable_dir_arg)
+from .common import (FlagError, add_audit_plot_args, device_arg, existing_dir_arg, fraction_arg, json_path_arg,
+                     method_list, refuse, seeds_arg, write_json, write_plot, writable_dir_arg)
 from ..methods import ALL_METHODS, METHODS
 from ..metrics.report import format_report
 from ..models.gnn import CONVS
@@ -49,6 +49,7 @@ def register(sub) -> None:
                    help="--task link only: save/reuse the original models here (keyed by dataset, model, seed, "
                         "training recipe and library version)")
     p.add_argument("--json", default=None, type=json_path_arg, help="write the report to this JSON file")
+    add_audit_plot_args(p)
     p.add_argument("--no-progress", action="store_true", help="hide progress bars")
     p.set_defaults(func=main)
 
@@ -87,14 +88,15 @@ def main(args) -> int:
     if args.task == "node":
         report = run_node_experiment(args.dataset, args.model, args.delete, args.fraction, args.methods,
                                      args.seeds, split=args.split, quick=args.quick, device=args.device,
-                                     root=args.root, progress=not args.no_progress)
+                                     root=args.root, progress=not args.no_progress, audit_dir=args.audit)
         print(f"\n{report['dataset']} / {report['model']} / delete {report['fraction']:.1%} {report['delete']} "
               f"({report['num_forget_nodes']} nodes, {report['split']} split), seeds {report['seeds']}, "
               f"device {report['device']}")
         return _finish(args, report, NODE_TABLE_METRICS)
     report = run_edge_experiment(args.dataset, args.model, args.fraction, args.setting, args.methods,
                                  args.seeds, quick=args.quick, device=args.device, root=args.root,
-                                 checkpoint_dir=args.checkpoint_dir, progress=not args.no_progress)
+                                 checkpoint_dir=args.checkpoint_dir, progress=not args.no_progress,
+                                 audit_dir=args.audit)
     print(f"\n{report['dataset']} / {report['model']} / {report['fraction']:.1%} {report['setting']} "
           f"({report['num_forget_edges']} edges), seeds {report['seeds']}, device {report['device']}")
     return _finish(args, report, TABLE_METRICS)
@@ -113,6 +115,13 @@ def _finish(args, report, metrics) -> int:
               + (" (loaded from checkpoint)" if report.get("checkpoints_loaded") else ""))
     print(f"process peak memory {report['process_peak_mem_mb']:.0f} MB, total {report['total_seconds']:.1f} s")
     write_json(report, args.json)
+    node = report.get("task") == "node"
+    write_plot(report["methods"], args.plot, "forget_acc" if node else "forget_auroc",
+               "test_acc" if node else "test_auroc",
+               f"{report['dataset']} / {report['model']} / " + (f"delete {report['delete']}" if node
+                                                                else f"{report['setting']} edges"))
+    if args.audit:
+        print(f"wrote the audit records to {args.audit}/<method>-seed<seed>/")
     return 0
 
 

@@ -3,8 +3,8 @@
 Every flag is checked before any training; a wrong one exits with code 2 and names the flag."""
 from __future__ import annotations
 
-from ..cli.common import (FlagError, device_arg, fraction_arg, json_path_arg, method_list, progress_log, refuse,
-                          seeds_arg, write_json)
+from ..cli.common import (FlagError, add_audit_plot_args, device_arg, fraction_arg, json_path_arg, method_list,
+                          progress_log, refuse, seeds_arg, write_json, write_plot)
 from ..metrics.report import format_report
 from .data import DATASETS
 from .methods import GENERAL_METHODS
@@ -28,6 +28,7 @@ def register(sub) -> None:
                    help="smoke run, not a measurement: the original and retrain train for at most 3 epochs; "
                         "finetune, random_labels, salun, l1_sparse and scrub take 1 epoch, blindspot's proxy 2")
     p.add_argument("--json", default=None, type=json_path_arg, help="write the report to this JSON file")
+    add_audit_plot_args(p)
     p.add_argument("--verbose", action="store_true", help="print each run's statistics")
     p.add_argument("--no-progress", action="store_true", help="hide the progress lines (printed on stderr)")
     p.set_defaults(func=main)
@@ -49,7 +50,7 @@ def main(args) -> int:
     try:
         report = run_general_experiment(args.dataset, args.forget, methods, args.seeds, fraction=args.fraction,
                                         device=args.device, verbose=args.verbose, quick=args.quick,
-                                        log=progress_log(not args.no_progress))
+                                        log=progress_log(not args.no_progress), audit_dir=args.audit)
     except ValueError as err:
         if "scenario" in str(err):
             raise FlagError(f"--forget {args.forget}: {err}") from None
@@ -63,4 +64,10 @@ def main(args) -> int:
         print(f"note: {note}")
     print(f"process peak memory {report['process_peak_mem_mb']:.0f} MB, total {report['total_seconds']:.1f} s")
     write_json(report, args.json)
+    keys = report["table_keys"]   # the forget metric first; utility: test accuracy / MAE
+    utility = "test_mae" if report["task"] == "regression" else ("test_acc_other" if report["scenario"] == "class"
+                                                                 else "test_acc")
+    write_plot(report["methods"], args.plot, keys[0], utility, f"{report['dataset']} / forget {report['scenario']}")
+    if args.audit:
+        print(f"wrote the audit records to {args.audit}/<method>-seed<seed>/")
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Callable, Iterable
 
 import torch
@@ -80,14 +81,15 @@ def _relearn(model, data, request, target: float, device) -> int:
 def run_general_experiment(dataset: str, scenario: str = "random", methods: Iterable[str] | None = None,
                            seeds: Iterable[int] = (0,), *, fraction: float = 0.1, device: str = "cpu",
                            options: dict[str, dict] | None = None, verbose: bool = False, quick: bool = False,
-                           log: Callable[[str], None] | None = None) -> dict:
+                           log: Callable[[str], None] | None = None, audit_dir: str | None = None) -> dict:
     """Run ``methods`` (``retrain`` is always added as the reference) for every seed and return
     ``{"methods": {name: aggregated metrics}, "per_seed": [...], ...}``.
 
     Everything is checked before any training: the scenario against the dataset's task, ``fraction``
     in (0, 1), distinct non-negative seeds, known method names, and, when ``methods`` are given, that
     each supports the task. ``quick``: see :data:`QUICK_EPOCHS` / :data:`QUICK_OPTIONS`. ``log``:
-    called with one line per step (original trained, each method done)."""
+    called with one line per step (original trained, each method done). ``audit_dir``: save every
+    result to ``audit_dir/<method>-seed<seed>/`` (model.pt + audit.json)."""
     from ..core.options import is_int, is_real
 
     log = log or (lambda line: None)
@@ -150,6 +152,8 @@ def run_general_experiment(dataset: str, scenario: str = "random", methods: Iter
                 notes.append(f"{name} skipped: it supports {type(um).tasks} only")
                 continue
             results[name] = um.unlearn(original, data, request)
+            if audit_dir is not None:
+                results[name].save(Path(audit_dir) / f"{name}-seed{seed}")
             log(f"seed {seed}: {name} done in {results[name].seconds:.1f}s")
             if verbose:
                 print(f"[{dataset}/{scenario}/seed {seed}] {results[name]}", flush=True)

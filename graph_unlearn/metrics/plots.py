@@ -64,7 +64,7 @@ def tradeoff_plot(rows: Iterable[Mapping], path: str | os.PathLike, *, title: st
         o = refs["original"]
         ox = o.get("speedup") if _finite(o.get("speedup")) else max([float(r["speedup"]) for r in pts] + [10.0]) * 2
         ax.scatter([ox], [0.0], marker="s", s=90, c="0.5", zorder=4, label="original (did nothing)")
-        ax.annotate("original", (ox, 0.0), textcoords="offset points", xytext=(-10, 8), fontsize=9, ha="right")
+        ax.annotate("original", (ox, 0.0), textcoords="offset points", xytext=(0, 16), fontsize=9, ha="center")
     ax.set_xscale("log")
     ax.set_ylim(-0.05, 1.08)
     ax.set_xlabel("speed-up over retrain (x, log scale)")
