@@ -43,7 +43,7 @@ def evaluate_general(model: nn.Module, data: GeneralData, request: ForgetRequest
     split = data.partition(request)
     dev = next(model.parameters()).device
     xf, yf, xr, yr = (t.to(dev) for t in (split.x_forget, split.y_forget, split.x_retain, split.y_retain))
-    xt, yt = data.x_test.to(dev), data.y_test.to(dev)
+    xt, yt = (t.to(dev) for t in data.split_tensors("test"))  # a clear error when there is no test set
     loss = resolve_loss(None, data.task)
     of, orr, ot = predict(model, xf), predict(model, xr), predict(model, xt)
     # members for the attacks: a retained subset as large as the test set
