@@ -437,3 +437,16 @@ def test_general_matched_holdout_request_and_withholding():
     assert w.data.num_train == data.num_train - len(h)
     torch.testing.assert_close(w.data.x_train[w.request.indices], data.x_train[f.indices])
     torch.testing.assert_close(w.x_holdout, data.x_train[h.indices])
+
+
+def test_link_evaluation_reports_the_matched_holdout_attack():
+    """``evaluate_link_unlearning`` on a split that carries its holdout reports the attack: the
+    original weights on the retained graph (UtU) still tell D_f from D_h, retrain cannot."""
+    from graph_unlearn import evaluate_link_unlearning
+
+    p = link_problem()
+    assert p.split.to("cpu").holdout_pos is not None      # carried through copies and moves
+    utu = evaluate_link_unlearning(link_original(), p, resamples=5)
+    ret = evaluate_link_unlearning(link_retrain(0), p, resamples=5)
+    assert utu["holdout_auc_low"] > 0.55 and utu["holdout_auc"] > ret["holdout_auc_high"]
+    assert ret["holdout_auc_low"] <= 0.5 <= ret["holdout_auc_high"]

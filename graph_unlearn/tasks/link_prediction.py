@@ -45,6 +45,8 @@ class LinkSplit:
     test_neg: torch.Tensor
     name: str = ""
     seed: int = 0
+    #: the matched holdout D_h ([2, k], u < v) withheld from training (``withhold_holdout_edges``)
+    holdout_pos: torch.Tensor | None = field(default=None, repr=False)
     _graph: Graph | None = field(default=None, repr=False)
     _trusted: InitVar[bool] = False
 
@@ -64,7 +66,7 @@ class LinkSplit:
                 shape = tuple(self.x.shape) if isinstance(self.x, torch.Tensor) else type(self.x).__name__
                 raise ValueError(f"LinkSplit: x must be a [num_nodes={n}, d] tensor, got {shape}")
         keys = {}
-        for name in _EDGE_SETS:
+        for name in _EDGE_SETS + (("holdout_pos",) if self.holdout_pos is not None else ()):
             e = getattr(self, name)
             if not isinstance(e, torch.Tensor):
                 raise TypeError(f"LinkSplit: {name} must be a [2, k] integer tensor, got {type(e).__name__}")
@@ -89,6 +91,8 @@ class LinkSplit:
                 raise ValueError(f"LinkSplit: {name} lists {k.numel() - uniq.numel()} edge(s) more than once")
             keys[name] = uniq
         pos = [("train_pos", "val_pos"), ("train_pos", "test_pos"), ("val_pos", "test_pos")]
+        if self.holdout_pos is not None:
+            pos += [(a, "holdout_pos") for a in ("train_pos", "val_pos", "test_pos")]
         for a, b in pos + [(p, q) for q in ("val_neg", "test_neg") for p in ("train_pos", "val_pos", "test_pos")]:
             both = torch.isin(keys[b], keys[a])
             if both.any():
@@ -111,7 +115,8 @@ class LinkSplit:
         device = torch.device(device)
         moved = LinkSplit(None if self.x is None else self.x.to(device), self.num_nodes,
                           *(getattr(self, k).to(device) for k in ("train_pos", "val_pos", "val_neg", "test_pos", "test_neg")),
-                          name=self.name, seed=self.seed, _trusted=True)
+                          name=self.name, seed=self.seed,
+                          holdout_pos=None if self.holdout_pos is None else self.holdout_pos.to(device), _trusted=True)
         if self._graph is not None:
             moved._graph = self._graph.to(device)
         return moved
@@ -252,8 +257,8 @@ def withhold_holdout_edges(split: LinkSplit, holdout: torch.Tensor) -> LinkSplit
     """A copy of ``split`` whose training edges exclude the matched ``holdout`` edges ([2, k],
     either direction). The holdout edges are then neither training, validation nor test edges:
     they are kept on the returned split as ``split.holdout_pos`` (u < v) for the matched-holdout
-    attack. Train the original model (and every retrain) on the returned split. Note that
-    ``split.to(device)`` does not carry ``holdout_pos``; move it yourself."""
+    attack (carried by ``to`` and copies; ``evaluate_link_unlearning`` then reports the attack).
+    Train the original model (and every retrain) on the returned split."""
     from dataclasses import replace
 
     from ..data.graph import edge_membership
@@ -265,10 +270,8 @@ def withhold_holdout_edges(split: LinkSplit, holdout: torch.Tensor) -> LinkSplit
     if int(is_hold.sum()) != hold.size(1):
         raise ValueError(f"withhold_holdout_edges: {hold.size(1) - int(is_hold.sum())} holdout edges are not "
                          f"training edges of the split")
-    new = replace(split, train_pos=train[:, ~is_hold].to(split.train_pos.device))
-    new._graph = None
-    new.holdout_pos = hold.to(split.train_pos.device)  # type: ignore[attr-defined]
-    return new
+    return replace(split, train_pos=train[:, ~is_hold].to(split.train_pos.device), _graph=None,
+                   holdout_pos=hold.to(split.train_pos.device))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -319,8 +322,10 @@ def evaluate_link_unlearning(model, problem, reference=None, *, resamples: int =
     Every model is run on the *retained* graph ``problem.graph``. Returns
     ``test_auroc``/``test_auprc`` (test edges vs test non-edges), ``forget_auroc``/
     ``forget_auprc`` (retained training edges = 1 vs deleted edges = 0, equal-size resamples),
-    ``mia_auc`` (edge membership attack, see :func:`graph_unlearn.metrics.membership_attack_auc`)
-    and, given the ``reference`` (retrain) model, ``js_to_retrain`` and ``kl_to_retrain``:
+    ``mia_auc`` (edge membership attack, see :func:`graph_unlearn.metrics.membership_attack_auc`),
+    on a split with a matched holdout (:func:`withhold_holdout_edges`) ``holdout_auc`` with its 95%
+    interval (``_low``/``_high``: the model's own score on :math:`D_f` against :math:`D_h`, 0.5 =
+    cannot tell them apart, retrain's value by construction) and, given the ``reference`` (retrain) model, ``js_to_retrain`` and ``kl_to_retrain``:
     divergence of edge-existence probabilities on the deleted and test edges.
     """
     from ..metrics import auprc, auroc, forget_auroc, js_divergence, kl_divergence, membership_attack_auc
@@ -344,6 +349,11 @@ def evaluate_link_unlearning(model, problem, reference=None, *, resamples: int =
     out["mia_auc"] = membership_attack_auc(
         _edge_features(z, members, decode), _edge_features(z, split.val_pos, decode),
         _edge_features(z, problem.forget, decode), _edge_features(z, split.test_pos, decode), seed=seed)
+    if split.holdout_pos is not None:  # the matched-holdout attack: D_f (seen, then forgotten) vs D_h (never seen)
+        from ..metrics import holdout_attack_auc
+
+        est = holdout_attack_auc(forget_s, decode(z, split.holdout_pos), seed=seed)
+        out["holdout_auc"], out["holdout_auc_low"], out["holdout_auc_high"] = est.value, est.low, est.high
     if reference is not None:
         reference.eval()
         z_ref = reference(split.x, problem.graph)
