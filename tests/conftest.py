@@ -12,6 +12,17 @@ os.environ.setdefault("GRAPH_UNLEARN_CACHE", os.path.join(tempfile.gettempdir(),
 torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 
 
+@pytest.fixture(scope="module")
+def one_thread():
+    """Single-threaded torch for a module of many small tensor operations, which a second
+    intra-op thread slows down many times on a busy machine (restored afterwards). Use with
+    ``pytestmark = pytest.mark.usefixtures("one_thread")``."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="session")
 def cora():
     from graph_unlearn import load_dataset

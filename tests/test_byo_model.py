@@ -259,7 +259,7 @@ def test_networkx_and_scipy_graphs_are_read_where_a_data_is(cora):
     import scipy.sparse as sp
 
     from graph_unlearn import random_node_split
-    from graph_unlearn.tasks.contract import to_pyg_data
+    from graph_unlearn.data.convert import to_pyg_data
 
     G = nx.Graph()
     for i in range(cora.num_nodes):

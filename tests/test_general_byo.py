@@ -15,12 +15,7 @@ from graph_unlearn.general import (SCRUB, FineTune, ForgetRequest, GeneralData, 
                                    Retrain)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 
 
 @pytest.fixture(scope="module")

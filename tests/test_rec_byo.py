@@ -15,14 +15,7 @@ from recsys.data import TRAIN, load_movielens100k  # noqa: E402
 from recsys.data.loaders import movielens100k_dir  # noqa: E402
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Single-threaded here: the graphs are small and two threads on a busy machine run many
-    times slower (restored afterwards)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 
 
 @pytest.fixture(scope="module")

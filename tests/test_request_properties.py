@@ -41,14 +41,7 @@ FULL_EVERY = 100
 LIB_DIRS = (os.sep + "graph_unlearn" + os.sep, os.sep + "recsys" + os.sep)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Single-threaded torch for this module: these are thousands of tiny tensor operations,
-    which a second intra-op thread slows down many times on a busy machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 
 
 # ---------------------------------------------------------------------------------------------

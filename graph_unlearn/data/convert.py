@@ -78,12 +78,12 @@ def to_networkx(obj):
 
 
 def from_networkx(G) -> Graph:
-    """A :class:`Graph` from a networkx graph whose nodes are ``0..N-1``."""
+    """A :class:`Graph` from a networkx graph whose nodes are ``0..N-1`` (node attributes are
+    ignored: :func:`networkx_to_data` keeps them)."""
     n = G.number_of_nodes()
     if sorted(G.nodes()) != list(range(n)):
         raise ValueError("networkx nodes must be the integers 0..N-1 (relabel with nx.convert_node_labels_to_integers)")
-    edges = torch.tensor(list(G.edges()), dtype=torch.long).t() if G.number_of_edges() else torch.empty(2, 0, dtype=torch.long)
-    return Graph(edges.reshape(2, -1), n)
+    return Graph(torch.tensor(list(G.edges()), dtype=torch.long).reshape(-1, 2).t(), n)
 
 
 def to_scipy(obj):
@@ -105,3 +105,60 @@ def from_scipy(adj) -> Graph:
     nz = coo.data != 0
     ei = torch.stack([torch.from_numpy(coo.row[nz]).long(), torch.from_numpy(coo.col[nz]).long()])
     return Graph(ei, adj.shape[0])
+
+
+# -- reading what users hold as a PyG Data ------------------------------------------------------
+
+def is_dgl_graph(obj) -> bool:
+    return type(obj).__name__ == "DGLGraph" and (type(obj).__module__ or "").startswith("dgl")
+
+
+def _is_networkx(obj) -> bool:
+    return (type(obj).__module__ or "").startswith("networkx")
+
+
+def _is_scipy_sparse(obj) -> bool:
+    return (type(obj).__module__ or "").startswith("scipy.sparse")
+
+
+def _has_every_self_loop(g) -> bool:
+    src, dst = g.edges()
+    return bool(g.num_nodes() > 0 and torch.unique(src[src == dst]).numel() == g.num_nodes())
+
+
+def networkx_to_data(G) -> Data:
+    """A ``Data`` from an undirected networkx graph on nodes ``0..N-1``; node attributes present on
+    every node become node tensors (tensors and arrays stacked, numbers and bools gathered)."""
+    import numpy as np
+
+    graph = from_networkx(G)
+    n = graph.num_nodes
+    data = Data(edge_index=graph.edge_index, num_nodes=n)
+    keys = set().union(*(G.nodes[i].keys() for i in range(n))) if n else set()
+    for key in sorted(keys):
+        values = [G.nodes[i].get(key) for i in range(n)]
+        if any(v is None for v in values):
+            raise ValueError(f"networkx node attribute {key!r} is missing on some nodes")
+        if isinstance(values[0], torch.Tensor):
+            t = torch.stack([torch.as_tensor(v) for v in values])
+        else:
+            t = torch.as_tensor(np.asarray(values))
+        data[key] = t
+    return data
+
+
+def to_pyg_data(obj) -> Data:
+    """A ``Data`` from a DGL graph, a networkx graph (node attributes kept) or a scipy sparse
+    adjacency; a ``Data`` as it is."""
+    if isinstance(obj, Data):
+        return obj
+    if is_dgl_graph(obj):
+        return from_dgl(obj)
+    if _is_networkx(obj):
+        return networkx_to_data(obj)
+    if _is_scipy_sparse(obj):
+        graph = from_scipy(obj)
+        return Data(edge_index=graph.edge_index, num_nodes=graph.num_nodes)
+    raise TypeError(f"cannot read graph data from {type(obj).__name__}: pass a torch_geometric Data, a "
+                    f"RandomLinkSplit (train, val, test) triple, a DGLGraph, a networkx graph, a scipy sparse "
+                    f"adjacency, or the library's LinkSplit / NodeSplit")

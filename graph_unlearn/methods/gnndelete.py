@@ -34,7 +34,7 @@ from torch import nn
 from ..core.optim import optimise
 from ..core.options import check_bool, check_choice, check_fraction, check_int, check_positive
 from ..core.unlearner import clone_model
-from ..tasks.contract import is_dgl_graph
+from ..data.convert import is_dgl_graph
 from .base import GraphUnlearner, task_ops
 
 

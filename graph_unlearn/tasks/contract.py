@@ -10,7 +10,7 @@ task data, using the user's split as given (validated, never silently re-split):
   training edges are the message-passing edges and whose validation / test edges are the
   positives and negatives of ``edge_label_index`` / ``edge_label``;
 - a ``DGLGraph`` (``ndata['feat' | 'label' | '*_mask']``) or a networkx graph with node
-  attributes ``x``, ``y`` and masks: converted to a ``Data`` first; a scipy sparse adjacency
+  attributes ``x``, ``y`` and masks: converted to a ``Data`` first (:func:`graph_unlearn.data.convert.to_pyg_data`); a scipy sparse adjacency
   gives a ``Data`` without features (explicit zeros are not edges);
 - the library's own :class:`~graph_unlearn.LinkSplit` / :class:`~graph_unlearn.NodeSplit`
   pass through.
@@ -27,6 +27,7 @@ from typing import Any
 import torch
 from torch_geometric.data import Data
 
+from ..data.convert import _has_every_self_loop, is_dgl_graph, to_pyg_data
 from ..data.graph import Graph, edge_keys
 
 
@@ -40,68 +41,6 @@ class TaskData:
     original: Any      # the object the user passed
     #: DGL: the user's graph has a self-loop on every node; retained graphs keep them
     self_loops: bool = False
-
-
-def is_dgl_graph(obj) -> bool:
-    return type(obj).__name__ == "DGLGraph" and (type(obj).__module__ or "").startswith("dgl")
-
-
-def _is_networkx(obj) -> bool:
-    return (type(obj).__module__ or "").startswith("networkx")
-
-
-def _is_scipy_sparse(obj) -> bool:
-    return (type(obj).__module__ or "").startswith("scipy.sparse")
-
-
-def _has_every_self_loop(g) -> bool:
-    src, dst = g.edges()
-    return bool(g.num_nodes() > 0 and torch.unique(src[src == dst]).numel() == g.num_nodes())
-
-
-def _from_networkx(G) -> Data:
-    """A ``Data`` from an undirected networkx graph on nodes ``0..N-1``; node attributes present on
-    every node become node tensors (tensors and arrays stacked, numbers and bools gathered)."""
-    import numpy as np
-
-    n = G.number_of_nodes()
-    if sorted(G.nodes()) != list(range(n)):
-        raise ValueError("networkx nodes must be the integers 0..N-1 (relabel with "
-                         "networkx.convert_node_labels_to_integers)")
-    edges = torch.tensor(list(G.edges()), dtype=torch.long).reshape(-1, 2).t()
-    data = Data(edge_index=Graph(edges, n).edge_index, num_nodes=n)
-    keys = set().union(*(G.nodes[i].keys() for i in range(n))) if n else set()
-    for key in sorted(keys):
-        values = [G.nodes[i].get(key) for i in range(n)]
-        if any(v is None for v in values):
-            raise ValueError(f"networkx node attribute {key!r} is missing on some nodes")
-        if isinstance(values[0], torch.Tensor):
-            t = torch.stack([torch.as_tensor(v) for v in values])
-        else:
-            t = torch.as_tensor(np.asarray(values))
-        data[key] = t
-    return data
-
-
-def to_pyg_data(obj) -> Data:
-    """A ``Data`` from a DGL graph, a networkx graph (node attributes kept) or a scipy sparse
-    adjacency; a ``Data`` as it is."""
-    if isinstance(obj, Data):
-        return obj
-    if is_dgl_graph(obj):
-        from ..data.convert import from_dgl
-
-        return from_dgl(obj)
-    if _is_networkx(obj):
-        return _from_networkx(obj)
-    if _is_scipy_sparse(obj):
-        from ..data.convert import from_scipy
-
-        graph = from_scipy(obj)
-        return Data(edge_index=graph.edge_index, num_nodes=graph.num_nodes)
-    raise TypeError(f"cannot read graph data from {type(obj).__name__}: pass a torch_geometric Data, a "
-                    f"RandomLinkSplit (train, val, test) triple, a DGLGraph, a networkx graph, a scipy sparse "
-                    f"adjacency, or the library's LinkSplit / NodeSplit")
 
 
 def _mask_index(data: Data, name: str) -> torch.Tensor:

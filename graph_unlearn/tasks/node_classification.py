@@ -64,7 +64,7 @@ class NodeSplit:
 
 def _check_data(data):
     """``data`` as a PyG ``Data`` (DGL / networkx / scipy graphs converted), checked for x and y."""
-    from .contract import to_pyg_data
+    from ..data.convert import to_pyg_data
 
     data = to_pyg_data(data)
     if getattr(data, "x", None) is None or getattr(data, "y", None) is None:
