@@ -43,24 +43,23 @@ def _arg(check):
     return convert
 
 
-def _fraction(text: str) -> float:
+def _parsed(text: str, convert, ok, what: str):
+    """``convert(text)`` when it parses and ``ok`` holds, else ``ValueError("must be <what>, got ...")``."""
     try:
-        value = float(text)
+        value = convert(text)
     except ValueError:
-        raise ValueError(f"must be a number in (0, 1), got {text!r}") from None
-    if not 0 < value < 1:   # also refuses nan
-        raise ValueError(f"must be a number in (0, 1), got {text!r}")
+        value = None
+    if value is None or not ok(value):   # ``ok`` also refuses nan
+        raise ValueError(f"must be {what}, got {text!r}")
     return value
+
+
+def _fraction(text: str) -> float:
+    return _parsed(text, float, lambda v: 0 < v < 1, "a number in (0, 1)")
 
 
 def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(f"must be a positive integer, got {text!r}") from None
-    if value < 1:
-        raise ValueError(f"must be a positive integer, got {text!r}")
-    return value
+    return _parsed(text, int, lambda v: v >= 1, "a positive integer")
 
 
 def _device(text: str) -> str:

@@ -76,11 +76,6 @@ def node_split_from_pyg(data: Data):
                      kind="given")
 
 
-def _canonical(edges: torch.Tensor) -> torch.Tensor:
-    u, v = torch.minimum(edges[0], edges[1]), torch.maximum(edges[0], edges[1])
-    return torch.unique(torch.stack([u, v]).long(), dim=1)
-
-
 def _labelled(data: Data, name: str) -> tuple[torch.Tensor, torch.Tensor]:
     eli, el = getattr(data, "edge_label_index", None), getattr(data, "edge_label", None)
     if eli is None or el is None:
@@ -90,6 +85,14 @@ def _labelled(data: Data, name: str) -> tuple[torch.Tensor, torch.Tensor]:
     if pos.size(1) + neg.size(1) != el.numel():
         raise ValueError(f"{name}.edge_label must hold 1 (edge) and 0 (non-edge) only")
     return pos, neg
+
+
+def _canonical(edges: torch.Tensor, n: int, name: str) -> torch.Tensor:
+    """Each undirected edge once as (min, max), self loops dropped with a warning (the rule
+    :func:`~graph_unlearn.split_edges` applies)."""
+    from .link_prediction import _unique_undirected
+
+    return _unique_undirected(edges, n, name, who="RandomLinkSplit data")
 
 
 def link_split_from_pyg(train: Data, val: Data, test: Data):
@@ -111,9 +114,9 @@ def link_split_from_pyg(train: Data, val: Data, test: Data):
     if not torch.isin(rev, keys).all():
         raise ValueError("train_data.edge_index is directed (an edge lacks its reverse): the library unlearns "
                          "undirected graphs; use RandomLinkSplit(is_undirected=True) on an undirected graph")
-    mp = _canonical(ei[:, ei[0] != ei[1]])
+    mp = _canonical(ei, n, "train_data.edge_index")
     pos, _ = _labelled(train, "train_data")
-    sup = _canonical(pos)
+    sup = _canonical(pos, n, "train_data.edge_label_index")
     if sup.size(1) != mp.size(1) or not torch.equal(sup, mp):
         raise ValueError("train_data's supervision edges differ from its message-passing edges "
                          "(RandomLinkSplit(disjoint_train_ratio > 0)); the library's link task trains on the "
@@ -124,7 +127,8 @@ def link_split_from_pyg(train: Data, val: Data, test: Data):
         raise ValueError("val_data and test_data need negative edges (edge_label 0) for AUROC: "
                          "RandomLinkSplit(neg_sampling_ratio=1.0)")
     x = getattr(train, "x", None)
-    return LinkSplit(x, n, mp, _canonical(vp), _canonical(vn), _canonical(tp), _canonical(tn),
+    return LinkSplit(x, n, mp, *(_canonical(e, n, name) for e, name in ((vp, "val_data positives"),
+                     (vn, "val_data negatives"), (tp, "test_data positives"), (tn, "test_data negatives"))),
                      name=getattr(train, "name", "") or "")
 
 

@@ -67,18 +67,8 @@ class LinkSplit:
                 raise ValueError(f"LinkSplit: x must be a [num_nodes={n}, d] tensor, got {shape}")
         keys = {}
         for name in _EDGE_SETS + (("holdout_pos",) if self.holdout_pos is not None else ()):
-            e = getattr(self, name)
-            if not isinstance(e, torch.Tensor):
-                raise TypeError(f"LinkSplit: {name} must be a [2, k] integer tensor, got {type(e).__name__}")
-            if e.dtype == torch.bool or e.is_floating_point() or e.is_complex():
-                raise TypeError(f"LinkSplit: {name} must hold integer node ids, got dtype {e.dtype}")
-            if e.dim() != 2 or e.size(0) != 2:
-                raise ValueError(f"LinkSplit: {name} must have shape [2, k], got {tuple(e.shape)}")
-            e = e.long()
+            e = _edge_tensor(getattr(self, name), n, name, "LinkSplit")
             setattr(self, name, e)
-            if e.numel() and (int(e.min()) < 0 or int(e.max()) >= n):
-                raise ValueError(f"LinkSplit: {name} has node ids outside [0, {n}) "
-                                 f"(min {int(e.min())}, max {int(e.max())})")
             if not bool((e[0] < e[1]).all()):
                 i = int((e[0] >= e[1]).nonzero()[0])
                 raise ValueError(f"LinkSplit: {name} must list each undirected edge once as (u, v) with u < v; "
@@ -127,24 +117,28 @@ class LinkSplit:
                 f"features={self.num_features})")
 
 
-def _unique_undirected(edge_index: torch.Tensor, num_nodes: int | None = None, name: str = "graph") -> torch.Tensor:
+def _edge_tensor(e, num_nodes: int | None, name: str, who: str) -> torch.Tensor:
+    """``e`` as a ``[2, k]`` int64 tensor of node ids in ``[0, num_nodes)``, or a clear error."""
+    if not isinstance(e, torch.Tensor):
+        raise TypeError(f"{who}: {name} must be a [2, k] integer tensor, got {type(e).__name__}")
+    if e.dtype == torch.bool or e.is_floating_point() or e.is_complex():
+        raise TypeError(f"{who}: {name} must hold integer node ids, got dtype {e.dtype}")
+    if e.dim() != 2 or e.size(0) != 2:
+        raise ValueError(f"{who}: {name} must have shape [2, k], got {tuple(e.shape)}")
+    e = e.long()
+    if num_nodes is not None and e.numel() and (int(e.min()) < 0 or int(e.max()) >= num_nodes):
+        raise ValueError(f"{who}: {name} has node ids outside [0, {num_nodes}) (min {int(e.min())}, max {int(e.max())})")
+    return e
+
+
+def _unique_undirected(edge_index: torch.Tensor, num_nodes: int | None = None, name: str = "graph",
+                       who: str = "split_edges") -> torch.Tensor:
     """Each undirected edge once as ``(min, max)``, sorted: a graph given with one direction per
     edge and one given with both give the same edges. Self loops are dropped with a warning."""
-    if not isinstance(edge_index, torch.Tensor):
-        raise TypeError(f"split_edges: edge_index must be a tensor, got {type(edge_index).__name__}")
-    if edge_index.dtype == torch.bool or edge_index.is_floating_point() or edge_index.is_complex():
-        raise TypeError(f"split_edges: edge_index must hold integer node ids, got dtype {edge_index.dtype}")
-    if edge_index.dim() != 2 or edge_index.size(0) != 2:
-        raise ValueError(f"split_edges: edge_index must have shape [2, E], got {tuple(edge_index.shape)}")
-    edge_index = edge_index.long()
-    if num_nodes is not None and edge_index.numel() and (int(edge_index.min()) < 0
-                                                         or int(edge_index.max()) >= num_nodes):
-        raise ValueError(f"split_edges: edge_index has node ids outside [0, {num_nodes}) "
-                         f"(min {int(edge_index.min())}, max {int(edge_index.max())})")
-    u, v = edge_index
+    u, v = _edge_tensor(edge_index, num_nodes, "edge_index", who)
     loops = u == v
     if loops.any():
-        warnings.warn(f"split_edges: {name} has {int(loops.sum())} self loops; they are dropped (a self loop is "
+        warnings.warn(f"{who}: {name} has {int(loops.sum())} self loops; they are dropped (a self loop is "
                       f"not a link to predict)")
     u, v = u[~loops], v[~loops]
     e = torch.stack([torch.minimum(u, v), torch.maximum(u, v)])
