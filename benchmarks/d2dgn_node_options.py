@@ -29,7 +29,7 @@ from graph_unlearn.tasks.node_classification import (NODE_TRAIN, evaluate_node_u
 from _common import RESULTS  # noqa: E402
 
 TUNING_SEED = 999
-GRID = {"alpha": [0.5, 0.7, 0.9, 0.97], "epochs": [5, 10], "lr": [1e-3, 3e-3], "temperature": [1.0, 4.0]}
+GRID = {"retain_weight": [0.5, 0.7, 0.9, 0.97], "steps": [5, 10], "lr": [1e-3, 3e-3], "temperature": [1.0, 4.0]}
 
 
 def tuning_view(split):

@@ -19,8 +19,8 @@ from graph_unlearn.metrics import auroc  # noqa: E402
 from graph_unlearn.tasks.link_prediction import edge_scores  # noqa: E402
 
 GRID = {"student_init": ["original", "random"], "retain_scope": ["all", "khop"], "temperature": [1.0, 4.0],
-        "feature_weight": [0.0, 1.0], "epochs": [10, 30], "lr": [1e-3, 5e-3]}
-FIXED_FOR_RANDOM = {"epochs": 100, "lr": 1e-2}  # a random student must be trained from scratch
+        "feature_weight": [0.0, 1.0], "steps": [10, 30], "lr": [1e-3, 5e-3]}
+FIXED_FOR_RANDOM = {"steps": 100, "lr": 1e-2}  # a random student must be trained from scratch
 
 
 def val_auroc(model, split, graph):
@@ -46,7 +46,7 @@ def main():
             for values in itertools.product(*GRID.values()):
                 opts = dict(zip(GRID, values))
                 if opts["student_init"] == "random":
-                    if (opts["epochs"], opts["lr"]) != (10, 1e-3):
+                    if (opts["steps"], opts["lr"]) != (10, 1e-3):
                         continue
                     opts.update(FIXED_FOR_RANDOM)
                 result = D2DGN(seed=seed, **opts).unlearn(model, split, request)

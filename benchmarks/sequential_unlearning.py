@@ -1,7 +1,7 @@
 """Sequential-deletion benchmark: 10 successive requests, each of 0.5% of the original training
 edges (link prediction) or training nodes (node classification), on Cora with a GCN.
 
-    python benchmarks/sequential_unlearning.py [--seeds 0,1,2] [--methods utu,gnndelete,d2dgn,d2dgn:alpha=0.9]
+    python benchmarks/sequential_unlearning.py [--seeds 0,1,2] [--methods utu,gnndelete,d2dgn,d2dgn:retain_weight=0.9]
 
 After every request each method continues from its own previous model on the cumulatively
 shrunk retained graph; the reference is a model retrained from scratch on the cumulative
@@ -28,13 +28,13 @@ STEPS, STEP_FRACTION = 10, 0.005
 
 
 def method_from_spec(spec: str, seed: int):
-    """``"d2dgn"`` or ``"d2dgn:alpha=0.9:epochs=20"``: a method with options."""
+    """``"d2dgn"`` or ``"d2dgn:retain_weight=0.9:steps=20"``: a method with options."""
     name, *opts = spec.split(":")
     return get_method(name, seed=seed, **dict(_option(item) for item in opts))
 
 
 def _option(item: str):
-    """``"alpha=0.9"`` -> ``("alpha", 0.9)``; numbers become int/float, anything else stays text."""
+    """``"retain_weight=0.9"`` -> ``("retain_weight", 0.9)``; numbers become int/float, anything else stays text."""
     key, _, text = item.partition("=")
     for cast in (int, float):
         try:
@@ -121,8 +121,8 @@ def write_markdown(results: dict) -> str:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--seeds", default="0,1,2")
-    p.add_argument("--methods", default="utu,gnndelete,d2dgn,d2dgn:alpha=0.9",
-                   help="comma-separated; options after a colon, e.g. d2dgn:alpha=0.9")
+    p.add_argument("--methods", default="utu,gnndelete,d2dgn,d2dgn:retain_weight=0.9",
+                   help="comma-separated; options after a colon, e.g. d2dgn:retain_weight=0.9")
     p.add_argument("--tasks", default="edges,nodes")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--rerun", action="store_true", help="drop the results of tasks not asked for")

@@ -5,8 +5,8 @@ recommenders, measured against retraining.
 """
 from .core import Unlearner, UnlearnResult
 from .data import Graph, load_dataset
-from .methods import (ALL_METHODS, D2DGN, GIF, METHODS, DescentToDelete, GNNDelete, GradientAscent, GraphEraser,
-                      NegGradPlus, Retrain, UtU, get_method)
+from .methods import (ALL_METHODS, D2DGN, GIF, METHODS, DescentToDelete, FineTune, GNNDelete, GradientAscent,
+                      GraphEraser, NegGradPlus, Retrain, UtU, get_method)
 from .models import (GNN, DGLAdapter, DGLGCN, GraphModel, ModelConfig, TrainConfig, load_checkpoint, save_checkpoint,
                      train_link_predictor)
 from .requests import EdgeDeletion, FeatureDeletion, NodeDeletion
@@ -19,7 +19,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Unlearner", "UnlearnResult", "Graph", "load_dataset",
-    "D2DGN", "GNNDelete", "GradientAscent", "NegGradPlus", "DescentToDelete", "Retrain", "UtU", "GIF",
+    "D2DGN", "GNNDelete", "GradientAscent", "NegGradPlus", "DescentToDelete", "Retrain", "UtU", "GIF", "FineTune",
     "GraphEraser", "METHODS", "ALL_METHODS", "get_method",
     "GNN", "TrainConfig", "train_link_predictor", "save_checkpoint", "load_checkpoint",
     "ModelConfig", "GraphModel", "DGLAdapter", "DGLGCN",

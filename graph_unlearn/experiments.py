@@ -27,7 +27,7 @@ from .tasks.link_prediction import evaluate_link_unlearning, sample_forget_edges
 TABLE_METRICS = ("test_auroc", "forget_auroc", "mia_auc")
 REFERENCE = "retrain"
 QUICK_TRAIN = TrainConfig(epochs=60, eval_every=5, patience=4)
-QUICK_OPTIONS = {"gnndelete": {"epochs": 20}, "neggrad_plus": {"steps": 20}}
+QUICK_OPTIONS = {"gnndelete": {"steps": 20}, "neggrad_plus": {"steps": 20}}
 
 
 def training_recipe(dataset: str, conv: str, config: TrainConfig, quick: bool) -> dict:
@@ -198,7 +198,7 @@ def run_edge_experiment(dataset: str, conv: str = "gcn", fraction: float = 0.05,
 
 #: the columns of the printed node table
 NODE_TABLE_METRICS = ("test_acc", "forget_acc", "mia_auc")
-QUICK_NODE_OPTIONS = {"gnndelete": {"epochs": 20}, "neggrad_plus": {"steps": 20}}
+QUICK_NODE_OPTIONS = {"gnndelete": {"steps": 20}, "neggrad_plus": {"steps": 20}}
 QUICK_NODE_TRAIN = TrainConfig(epochs=60, lr=0.01, weight_decay=5e-4, patience=4, eval_every=5)
 
 

@@ -13,14 +13,14 @@ Your own data and model: ``load_dataset(df)`` / ``load_dataset("file.csv")`` (ra
 from .data import InteractionData, load_dataset, load_mmrec, load_movielens100k, load_recbole, per_user_split, \
     prepare_ml100k_mm
 from .evaluation import evaluate, interaction_mia, rank_topk
-from .methods import METHODS, FineTune, Gold, GradientAscent, MMRecUn, NegGradPlus
+from .methods import METHODS, FineTune, GradientAscent, MMRecUn, NegGradPlus, Retrain
 from .models import FREEDOM, MODELS, VBPR, LightGCN, PyGLightGCN, build_graph, make_model
 from .requests import InteractionDeletion, ItemDeletion, ModalityDeletion, RecDeletion, UserDeletion, sample_request
-from .training import train_bpr
+from .training import BPRConfig, train_bpr
 
 __all__ = ["InteractionData", "load_dataset", "load_mmrec", "load_movielens100k", "load_recbole", "per_user_split",
-           "prepare_ml100k_mm", "evaluate", "interaction_mia", "rank_topk", "METHODS", "Gold", "MMRecUn", "FineTune",
+           "prepare_ml100k_mm", "evaluate", "interaction_mia", "rank_topk", "METHODS", "Retrain", "MMRecUn", "FineTune",
            "GradientAscent", "NegGradPlus", "MODELS", "LightGCN", "PyGLightGCN", "VBPR", "FREEDOM", "build_graph",
            "make_model",
            "UserDeletion", "ItemDeletion", "InteractionDeletion", "ModalityDeletion", "RecDeletion", "sample_request",
-           "train_bpr"]
+           "train_bpr", "BPRConfig"]

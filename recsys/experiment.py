@@ -15,7 +15,7 @@ from .evaluation import evaluate, interaction_mia
 from .methods import METHODS
 from .models import make_model
 from .requests import sample_request
-from .training import train_bpr
+from .training import BPRConfig, train_bpr
 
 #: the training recipe of the original model (and of Gold)
 TRAIN = dict(epochs=120, batch_size=4096, lr=1e-2, reg=1e-4, patience=3, eval_every=3)
@@ -72,7 +72,8 @@ def check_experiment(data: InteractionData, model_name: str, kind: str, fraction
 def method_options(name: str, train: dict, overrides: dict | None = None) -> dict:
     opts = {}
     if name == "gold":
-        opts = {k: train[k] for k in ("epochs", "lr", "reg", "patience", "eval_every", "batch_size")}
+        opts = {"config": BPRConfig(**{k: train[k] for k in ("epochs", "lr", "reg", "patience", "eval_every",
+                                                              "batch_size")})}
     opts.update((overrides or {}).get(name, {}))
     return opts
 
@@ -145,8 +146,8 @@ def run_experiment(data: InteractionData, model_name: str, kind: str, fraction: 
 
 
 #: MMRecUn grid searched on validation (see :func:`tune_mmrecun`)
-MMRECUN_GRID = ([dict(alpha=1.0, lr=5e-4, steps=30, beta=1.0, optimizer="adam")]
-                + [dict(alpha=a, lr=lr, steps=30, beta=1.0, optimizer="sgd")
+MMRECUN_GRID = ([dict(forget_weight=1.0, lr=5e-4, steps=30, retain_weight=1.0, optimizer="adam")]
+                + [dict(forget_weight=a, lr=lr, steps=30, retain_weight=1.0, optimizer="sgd")
                    for lr in (0.3, 1.0, 3.0, 10.0, 30.0) for a in (1.0, 4.0)])
 #: a setting is eligible only if it keeps this share of the original's validation Recall@20
 #: (the utility bar of the benchmark's targets); when none does, the lowest cost wins

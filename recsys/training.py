@@ -14,12 +14,25 @@ from __future__ import annotations
 
 import copy
 import time
+from dataclasses import dataclass
 
 import torch
 
 from .data.interactions import InteractionData
 from .evaluation import evaluate
 from .models.base import RecModel, bpr_loss
+
+
+@dataclass
+class BPRConfig:
+    """The BPR training recipe (:func:`train_bpr`'s options): of the original and of retrain (Gold)."""
+
+    epochs: int = 300
+    batch_size: int = 2048
+    lr: float = 1e-3
+    reg: float = 1e-4
+    patience: int = 5
+    eval_every: int = 5
 
 
 class NegativeSampler:

@@ -180,7 +180,7 @@ def test_general_scenario_and_methods_must_fit_the_task(capsys, no_work, monkeyp
     monkeypatch.setattr(gx, "train_original", _never)
     code, msg, _ = run(["general", "--dataset", "digits", "--forget", "range", "--no-progress"], capsys)
     assert code == 2 and "--forget" in msg, msg
-    regression_only = [n for n, c in gx.GENERAL_METHODS.items() if "classification" not in c.tasks]
+    regression_only = [n for n, c in gx.GENERAL_METHODS.items() if not gx.handles(c, "classification")]
     code, msg, _ = run(["general", "--dataset", "digits", "--methods", regression_only[0], "--no-progress"], capsys)
     assert code == 2 and "--methods" in msg, msg
 

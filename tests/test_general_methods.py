@@ -10,6 +10,7 @@ from graph_unlearn.general import (GENERAL_METHODS, SSD, BadTeacher, Blindspot, 
                                    GaussianAmnesiac, NegGradPlus, Retrain, SCRUB, get_general_method,
                                    load_general_dataset, make_request, predict, resolve_loss, train_original)
 from graph_unlearn.general.data import TrainConfig
+from graph_unlearn.general.task import handles
 from graph_unlearn.general.evaluate import evaluate_general
 
 torch.set_num_threads(1)
@@ -29,7 +30,7 @@ def diabetes():
     return data, train_original(data, seed=0)
 
 
-CLASSIFIERS = [m for m, cls in GENERAL_METHODS.items() if "classification" in cls.tasks]
+CLASSIFIERS = [m for m, cls in GENERAL_METHODS.items() if handles(cls, "classification")]
 
 
 @pytest.mark.parametrize("name", CLASSIFIERS)
@@ -39,7 +40,7 @@ def test_contract_on_real_digits(name, digits):
     before = {k: v.clone() for k, v in model.state_dict().items()}
     opts = {"epochs": 2} if name == "retrain" else {}
     if name == "ssd":
-        opts = {"alpha": 2.0, "dampening": 0.5}  # make sure something is selected on this short-trained model
+        opts = {"selection_weight": 2.0, "dampening": 0.5}  # make sure something is selected on this short-trained model
     result = get_general_method(name, seed=0, **opts).unlearn(model, data, request)
     assert result.model is not model
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items()), "original modified"
@@ -54,7 +55,7 @@ def test_contract_on_real_diabetes(name, diabetes):
     data, model = diabetes
     request = make_request(data, "range", seed=0)
     before = {k: v.clone() for k, v in model.state_dict().items()}
-    opts = {"alpha": 1.0, "dampening": 0.5} if name == "ssd" else {}
+    opts = {"selection_weight": 1.0, "dampening": 0.5} if name == "ssd" else {}
     result = get_general_method(name, seed=0, **opts).unlearn(model, data, request)
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
     assert parameters_changed(model, result.model)
@@ -67,7 +68,7 @@ def test_class_forgetting_actually_forgets(digits):
     request = make_request(data, "class", seed=3)
     base = evaluate_general(model, data, request)
     assert base["forget_acc"] > 0.8
-    for method in (NegGradPlus(alpha=0.9, epochs=2), BadTeacher(lr=2e-3, retain_fraction=1.0)):
+    for method in (NegGradPlus(retain_weight=0.9, epochs=2), BadTeacher(lr=2e-3, retain_fraction=1.0)):
         ev = evaluate_general(method.unlearn(model, data, request).model, data, request)
         assert ev["forget_acc"] < 0.2, (method, ev)
         assert ev["test_acc_other"] > base["test_acc_other"] - 0.1, (method, ev)
@@ -110,7 +111,8 @@ def test_bad_teacher_uses_the_shared_two_teacher_loss(digits, monkeypatch):
     seen = []
 
     def spy(*a, **kw):
-        seen.append(kw["alpha"])
+        seen.append(kw["retain_weight"])
+        assert kw["forget_weight"] == pytest.approx(1 - kw["retain_weight"])
         return distillation.two_teacher_loss(*a, **kw)
     monkeypatch.setattr(bt, "two_teacher_loss", spy)
     data, model = digits
@@ -119,19 +121,20 @@ def test_bad_teacher_uses_the_shared_two_teacher_loss(digits, monkeypatch):
 
 
 def test_neggrad_plus_uses_the_shared_loop(digits, monkeypatch):
-    import graph_unlearn.general.methods.neggrad_plus as ng
+    import graph_unlearn.core.retain_forget as ng
     from graph_unlearn.core import retain_forget
 
     seen = {}
+    real = retain_forget.retain_forget_steps
 
     def spy(params, losses, **kw):
         seen.update(kw)
         lr_, lf = losses(0)
         seen["signs"] = (float(lr_.detach()) > 0, float(lf.detach()) < 0)   # forget term is the negated loss
-        return retain_forget.retain_forget_steps(params, losses, **kw)
+        return real(params, losses, **kw)
     monkeypatch.setattr(ng, "retain_forget_steps", spy)
     data, model = digits
-    NegGradPlus(alpha=0.8).unlearn(model, data, make_request(data, "random", seed=0))
+    NegGradPlus(retain_weight=0.8).unlearn(model, data, make_request(data, "random", seed=0))
     assert seen["retain_weight"] == 0.8 and seen["forget_weight"] == pytest.approx(0.2)
     assert seen["signs"] == (True, True)
 
@@ -166,8 +169,8 @@ def test_retrain_and_ssd_and_errors(digits, diabetes):
         make_request(rdata, "class")
     with pytest.raises(ValueError, match="unknown method"):
         get_general_method("nope")
-    with pytest.raises(ValueError, match="alpha"):
-        SSD(alpha=0)
+    with pytest.raises(ValueError, match="selection_weight"):
+        SSD(selection_weight=0)
     with pytest.raises(ValueError, match="pixels"):
         model(torch.zeros(2, 10))
 

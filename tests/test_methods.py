@@ -7,7 +7,7 @@ from graph_unlearn import (D2DGN, METHODS, EdgeDeletion, GNNDelete, evaluate_lin
 from graph_unlearn.core import parameters_changed
 from graph_unlearn.methods.gnndelete import GNNDeleteModel
 
-FAST = {"retrain": {}, "gnndelete": {"epochs": 20}, "neggrad_plus": {"steps": 10}}
+FAST = {"retrain": {}, "gnndelete": {"steps": 20}, "neggrad_plus": {"steps": 10}}
 
 
 def _snapshot(model):
@@ -42,7 +42,7 @@ def test_retrain_contract(cora_model, cora_split, cora_request, cora_retrain):
     assert cora_retrain.epochs > 0
 
 
-@pytest.mark.parametrize("method", [D2DGN(), GNNDelete(epochs=50)], ids=["d2dgn", "gnndelete"])
+@pytest.mark.parametrize("method", [D2DGN(), GNNDelete(steps=50)], ids=["d2dgn", "gnndelete"])
 def test_headline_methods_stay_close_to_retrain(method, cora_model, cora_split, cora_request, cora_retrain):
     problem = cora_request.apply(cora_split)
     ref = evaluate_link_unlearning(cora_retrain.model, problem, resamples=10)
@@ -58,7 +58,7 @@ def test_d2dgn_destroyer_is_a_fresh_model_not_the_preserver(cora_model, cora_spl
     # with alpha = 0 only the destroyer speaks: deleted edges must move towards a random model's
     # near-zero logits, which cannot happen if the destroyer were the trained module
     problem = cora_request.apply(cora_split)
-    result = D2DGN(alpha=0.0, epochs=20, lr=5e-3, feature_weight=0.0).unlearn(cora_model, cora_split, cora_request)
+    result = D2DGN(retain_weight=0.0, steps=20, lr=5e-3, feature_weight=0.0).unlearn(cora_model, cora_split, cora_request)
     with torch.no_grad():
         before = cora_model.decode(cora_model(cora_split.x, problem.graph), problem.forget)
         after = result.model.decode(result.model(cora_split.x, problem.graph), problem.forget)
@@ -68,12 +68,12 @@ def test_d2dgn_destroyer_is_a_fresh_model_not_the_preserver(cora_model, cora_spl
 def test_methods_reject_bad_options_and_requests(cora_model, cora_split):
     with pytest.raises(ValueError, match="unknown method"):
         get_method("nope")
-    with pytest.raises(ValueError, match="alpha"):
-        GNNDelete(alpha=2.0)
+    with pytest.raises(ValueError, match="forget_weight"):
+        GNNDelete(forget_weight=2.0)
     with pytest.raises(ValueError, match="student_init"):
         D2DGN(student_init="teacher")
-    with pytest.raises(ValueError, match="alpha must lie in"):
-        D2DGN(alpha=1.5)
+    with pytest.raises(ValueError, match="retain_weight must lie in"):
+        D2DGN(retain_weight=1.5)
     with pytest.raises(ValueError, match="not in the training graph"):
         D2DGN().unlearn(cora_model, cora_split, EdgeDeletion(cora_split.test_pos[:, :3]))
     with pytest.raises(ValueError, match="no deletion request"):
@@ -81,5 +81,5 @@ def test_methods_reject_bad_options_and_requests(cora_model, cora_split):
 
 
 def test_results_print_and_methods_compare():
-    assert D2DGN(epochs=5) == D2DGN(epochs=5) and D2DGN(epochs=5) != D2DGN(epochs=6)
-    assert "epochs=5" in repr(D2DGN(epochs=5))
+    assert D2DGN(steps=5) == D2DGN(steps=5) and D2DGN(steps=5) != D2DGN(steps=6)
+    assert "steps=5" in repr(D2DGN(steps=5))

@@ -12,8 +12,8 @@ from graph_unlearn.methods.gnndelete import GNNDeleteModel
 from graph_unlearn.tasks.node_classification import evaluate_node_unlearning, sample_forget_nodes
 from node_common import cached_retrain, cora_node_model, cora_node_split, forget_nodes, quick_config
 
-FAST = {"gnndelete": {"epochs": 5}, "neggrad_plus": {"steps": 5}, "descent_to_delete": {"steps": 5},
-        "d2dgn": {"epochs": 5}, "gif": {"iterations": 5}, "graph_eraser": {"num_shards": 2}, "retrain": {}}
+FAST = {"gnndelete": {"steps": 5}, "neggrad_plus": {"steps": 5}, "descent_to_delete": {"steps": 5},
+        "d2dgn": {"steps": 5}, "gif": {"iterations": 5}, "graph_eraser": {"num_shards": 2}, "retrain": {}}
 #: feature deletion goes through the same code as node deletion (the problem differs, not the
 #: method); check it on a subset to save time
 FEATURE_METHODS = ("utu", "gradient_ascent", "d2dgn", "gnndelete", "gif")
@@ -76,7 +76,7 @@ def test_node_deletion_for_link_prediction(name, cora_model, cora_split):
 def test_d2dgn_node_destroyer_moves_forgotten_predictions():
     split, model = cora_node_split(), cora_node_model()
     problem = NodeDeletion(forget_nodes()).apply(split)
-    result = D2DGN(alpha=0.0, epochs=20, lr=5e-3, feature_weight=0.0).unlearn(model, split, NodeDeletion(forget_nodes()))
+    result = D2DGN(retain_weight=0.0, steps=20, lr=5e-3, feature_weight=0.0).unlearn(model, split, NodeDeletion(forget_nodes()))
     with torch.no_grad():
         before = problem.outputs(model, query=True)[problem.forget_nodes].softmax(-1).max(-1).values.mean()
         after = problem.outputs(result.model, query=True)[problem.forget_nodes].softmax(-1).max(-1).values.mean()
@@ -89,8 +89,9 @@ def test_d2dgn_defaults_depend_on_the_task(cora_split, cora_model, cora_request)
     node = D2DGN().unlearn(cora_node_model(), cora_node_split(), NodeDeletion(forget_nodes()))
     link = D2DGN().unlearn(cora_model, cora_split, cora_request)
     assert node.extra["options"] == TASK_DEFAULTS["node"] != link.extra["options"] == TASK_DEFAULTS["link"]
-    explicit = D2DGN(epochs=3, alpha=0.6).unlearn(cora_model, cora_split, cora_request)  # explicit options win
-    assert explicit.epochs == 3 and explicit.extra["options"] == {**TASK_DEFAULTS["link"], "epochs": 3, "alpha": 0.6}
+    explicit = D2DGN(steps=3, retain_weight=0.6).unlearn(cora_model, cora_split, cora_request)  # explicit options win
+    assert explicit.epochs == 3 and explicit.extra["options"] == {**TASK_DEFAULTS["link"], "steps": 3, "retain_weight": 0.6,
+                                                                  "forget_weight": pytest.approx(0.4)}
 
 
 def test_d2dgn_and_retrain_close_on_utility():

@@ -86,15 +86,15 @@ def test_bad_option_refused_at_construction(fam, name, cls, option, bad):
 
 
 @pytest.mark.parametrize("cls,options", [
-    (ALL_METHODS["d2dgn"], {"alpha": 1.5}), (ALL_METHODS["gnndelete"], {"alpha": -0.1}),
-    (ALL_METHODS["neggrad_plus"], {"alpha": 1.01}), (ALL_METHODS["gif"], {"solver": "lu"}),
+    (ALL_METHODS["d2dgn"], {"retain_weight": 1.5}), (ALL_METHODS["gnndelete"], {"forget_weight": -0.1}),
+    (ALL_METHODS["neggrad_plus"], {"retain_weight": 1.01}), (ALL_METHODS["gif"], {"solver": "lu"}),
     (ALL_METHODS["graph_eraser"], {"num_shards": 0}), (ALL_METHODS["descent_to_delete"], {"steps": 0}),
-    (ALL_METHODS["retrain"], {"init_seed": -3}), (REC_METHODS["neggrad_plus"], {"alpha": 2.0}),
-    (REC_METHODS["mmrecun"], {"optimizer": "rmsprop"}), (REC_METHODS["gold"], {"epochs": 0}),
+    (ALL_METHODS["retrain"], {"init_seed": -3}), (REC_METHODS["neggrad_plus"], {"forget_weight": 2.0}),
+    (REC_METHODS["mmrecun"], {"optimizer": "rmsprop"}), (REC_METHODS["gold"], {"epochs": 0}), (ALL_METHODS["finetune"], {"steps": 1, "epochs": 1}),
     (REC_METHODS["finetune"], {"batch_size": 0}), (GENERAL_METHODS["salun"], {"fraction": 0.0}),
     (GENERAL_METHODS["scrub"], {"epochs": 1, "max_epochs": 2}),
     (GENERAL_METHODS["bad_teacher"], {"retain_fraction": 1.5}),
-    (GENERAL_METHODS["neggrad_plus"], {"alpha": 3}), (GENERAL_METHODS["finetune"], {"epochs": 0}),
+    (GENERAL_METHODS["neggrad_plus"], {"retain_weight": 3}), (GENERAL_METHODS["finetune"], {"epochs": 0}),
 ])
 def test_out_of_range_refused(cls, options):
     with pytest.raises(ValueError, match="|".join(options)):
@@ -104,8 +104,8 @@ def test_out_of_range_refused(cls, options):
 def test_the_issue_example_names_class_and_option():
     with pytest.raises(ValueError, match=r"^D2DGN: lr must be a positive number.*got 'fast'"):
         ALL_METHODS["d2dgn"](lr="fast")
-    with pytest.raises(TypeError, match="epochs"):     # OptionError is both a ValueError and a TypeError
-        ALL_METHODS["gnndelete"](epochs=-5)
+    with pytest.raises(TypeError, match="steps"):     # OptionError is both a ValueError and a TypeError
+        ALL_METHODS["gnndelete"](steps=-5)
 
 
 def test_recipe_fields_checked():
@@ -221,13 +221,13 @@ def small_rec():
 
 def test_recsys_unlearn_leaves_caller_rng(small_rec):
     from recsys import MMRecUn, UserDeletion
-    from recsys.methods import Gold
+    from recsys.methods import Retrain
 
     data, model = small_rec
     torch.manual_seed(11)
     before = _states()
     r1 = MMRecUn(steps=2, seed=4).unlearn(model, data, UserDeletion([1, 2]))
-    g = Gold(epochs=1, eval_every=1, patience=1, seed=4).unlearn(model, data, UserDeletion([1, 2]))  # fresh(seed)
+    g = Retrain(epochs=1, seed=4).unlearn(model, data, UserDeletion([1, 2]))  # fresh(seed)
     _assert_same_states(before)
     torch.rand(3)
     r2 = MMRecUn(steps=2, seed=4).unlearn(model, data, UserDeletion([1, 2]))

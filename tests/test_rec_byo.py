@@ -1,7 +1,7 @@
 """Bring your own data and model to the recommender unlearners, on the real MovieLens-100K
 ratings (``../shared/datasets``; skipped with the reason when absent): a pandas DataFrame with
 string ids, the same table as a CSV file, deletion by raw id, and PyG's own ``LightGCN``
-trained by a user's BPR loop, unlearned by MMRecUn and Gold and handed back as a PyG module."""
+trained by a user's BPR loop, unlearned by MMRecUn and Retrain and handed back as a PyG module."""
 import os
 import warnings
 
@@ -10,7 +10,7 @@ import torch
 
 pd = pytest.importorskip("pandas")
 
-from recsys import Gold, InteractionData, MMRecUn, PyGLightGCN, UserDeletion, evaluate, load_dataset  # noqa: E402
+from recsys import BPRConfig, InteractionData, Retrain, MMRecUn, PyGLightGCN, UserDeletion, evaluate, load_dataset  # noqa: E402
 from recsys.data import TRAIN, load_movielens100k  # noqa: E402
 from recsys.data.loaders import movielens100k_dir  # noqa: E402
 
@@ -129,7 +129,7 @@ def test_pyg_lightgcn_unlearned_by_mmrecun_and_gold(data):
     gone = small.raw_user([7])[0]
     request = UserDeletion(small.user_index([gone]))
     u = int(small.user_index([gone]))
-    for method in (MMRecUn(steps=20), Gold(epochs=10, eval_every=5, patience=2, lr=1e-2)):
+    for method in (MMRecUn(steps=20), Retrain(BPRConfig(epochs=10, eval_every=5, patience=2, lr=1e-2))):
         result = method.unlearn(model, small, request)
         assert type(result.model) is LightGCN and result.model is not model
         edge_index = result.data.edge_index

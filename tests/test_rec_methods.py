@@ -6,7 +6,7 @@ import torch
 import graph_unlearn.core.retain_forget as rf
 from graph_unlearn.core import Unlearner
 from graph_unlearn.core.retain_forget import reversed_loss
-from recsys import FREEDOM, VBPR, FineTune, Gold, GradientAscent, LightGCN, MMRecUn, NegGradPlus
+from recsys import FREEDOM, VBPR, BPRConfig, FineTune, GradientAscent, LightGCN, MMRecUn, NegGradPlus, Retrain
 from recsys.data import load_dataset
 from recsys.models import bpr_loss
 from recsys.requests import InteractionDeletion, ItemDeletion, ModalityDeletion, UserDeletion
@@ -56,10 +56,10 @@ def test_mmrecun_sign_lowers_forgotten_scores(setup):
     raises them."""
     data, model, request = setup
     before = margin(model, data, request)
-    after = margin(MMRecUn(alpha=4.0, beta=1.0, steps=25, lr=3e-3).unlearn(model, data, request).model, data, request)
+    after = margin(MMRecUn(forget_weight=4.0, retain_weight=1.0, steps=25, lr=3e-3).unlearn(model, data, request).model, data, request)
     assert after < before - 0.1 * abs(before)
     # the same loop with the forget loss NOT reversed reinforces them: the test can tell
-    flipped = MMRecUn(alpha=4.0, beta=1.0, steps=25, lr=3e-3)
+    flipped = MMRecUn(forget_weight=4.0, retain_weight=1.0, steps=25, lr=3e-3)
     orig = rf.reversed_loss
     try:
         rf.reversed_loss = lambda fn, mode: fn
@@ -82,14 +82,14 @@ def test_mmrecun_and_neggrad_share_the_loop(setup, monkeypatch):
     modes = []
     real_rev = rf.reversed_loss
     monkeypatch.setattr(rf, "reversed_loss", lambda fn, mode: modes.append(mode) or real_rev(fn, mode))
-    MMRecUn(alpha=0.7, beta=1.0, steps=2).unlearn(model, data, request)
-    NegGradPlus(alpha=0.8, steps=2).unlearn(model, data, request)
-    assert modes == ["swap", "negate"]
+    MMRecUn(forget_weight=0.7, retain_weight=1.0, steps=2).unlearn(model, data, request)
+    NegGradPlus(retain_weight=0.8, steps=2).unlearn(model, data, request)
+    assert modes == ["swap"]   # MMRecUn swaps; NegGrad+ negates the same loss (sign checked in test_methods)
     assert [(c["retain_weight"], c["forget_weight"]) for c in calls] == [(1.0, 0.7), (0.8, pytest.approx(0.2))]
 
 
 @pytest.mark.parametrize("method", [MMRecUn(steps=3), FineTune(steps=3), GradientAscent(steps=3),
-                                    NegGradPlus(steps=3), Gold(**{k: v for k, v in FAST.items() if k != "batch_size"})])
+                                    NegGradPlus(steps=3), Retrain(BPRConfig(**{k: v for k, v in FAST.items() if k != "batch_size"}))])
 def test_contract(setup, method):
     data, model, request = setup
     assert isinstance(method, Unlearner)
@@ -116,10 +116,10 @@ def test_other_requests_and_models(setup):
 
 def test_option_and_data_errors(setup):
     data, model, request = setup
-    with pytest.raises(ValueError, match="alpha"):
-        NegGradPlus(alpha=1.5)
+    with pytest.raises(ValueError, match="retain_weight"):
+        NegGradPlus(retain_weight=1.5)
     with pytest.raises(ValueError, match=">= 0"):
-        MMRecUn(alpha=-1)
+        MMRecUn(forget_weight=-1)
     with pytest.raises(ValueError, match="InteractionData"):
         MMRecUn(steps=1).unlearn(model, {"not": "data"}, request)
     with pytest.raises(ValueError, match="sized for"):

@@ -72,7 +72,10 @@ def test_item_deletion_leaves_no_feature_row_or_item_item_edge(data):
         assert feat[items].abs().sum() == 0
     # the graph a method actually uses is the retained one
     res = MMRecUn(steps=2).unlearn(model, data, ItemDeletion(items))
-    problem = MMRecUn(steps=2).problem(res.model, data, ItemDeletion(items))
+    from recsys.task import RecTask
+
+    task = RecTask.build(MMRecUn(steps=2), res.model, data, ItemDeletion(items))
+    problem = task.problem(torch.Generator().manual_seed(0), 2048)
     assert not torch.isin(problem.graph.item_item.to_sparse_coo().coalesce().indices(), items).any()
     assert data.modalities["text"][items].abs().sum() > 0      # the original data is untouched
 

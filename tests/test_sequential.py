@@ -46,7 +46,7 @@ def test_sequence_builds_on_the_last_model_and_retrains_cumulatively():
     split, model = cora_node_split(), cora_node_model()
     nodes = forget_nodes()
     requests = [NodeDeletion(nodes[:20]), NodeDeletion(nodes[20:40])]
-    steps = unlearn_sequence(D2DGN(epochs=5), model, split, requests, reference=Retrain(config=quick_config()))
+    steps = unlearn_sequence(D2DGN(steps=5), model, split, requests, reference=Retrain(config=quick_config()))
     assert len(steps) == 2 and steps[0].model is not steps[1].model
     assert parameters_changed(steps[0].model, steps[1].model) and parameters_changed(model, steps[0].model)
     # the reference at step 2 was trained without any of the 40 nodes' labels, edges or features
@@ -81,7 +81,7 @@ def test_gnndelete_applies_to_its_own_output(task, cora_split, cora_model):
         split, model = cora_node_split(), cora_node_model()
         nodes = forget_nodes()
         requests = [NodeDeletion(nodes[:20]), NodeDeletion(nodes[20:40])]
-    steps = unlearn_sequence(GNNDelete(epochs=5), model, split, requests, evaluate=False)
+    steps = unlearn_sequence(GNNDelete(steps=5), model, split, requests, evaluate=False)
     first, second = steps[0].model, steps[1].model
     assert isinstance(second, GNNDeleteModel) and isinstance(second.base, GNNDeleteModel)
     assert parameters_changed(first, second.base) is False  # the first request's operators are frozen

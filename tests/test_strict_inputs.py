@@ -194,7 +194,7 @@ def rec():
 
 def test_deleting_everything_is_refused_before_training(rec):
     from recsys import LightGCN
-    from recsys.methods import FineTune, Gold, MMRecUn
+    from recsys.methods import FineTune, MMRecUn, Retrain
     from recsys.requests import InteractionDeletion, ItemDeletion, UserDeletion
 
     model = LightGCN(rec.num_users, rec.num_items, dim=8)
@@ -203,7 +203,7 @@ def test_deleting_everything_is_refused_before_training(rec):
                              (UserDeletion(torch.ones(rec.num_users, dtype=torch.bool)), "every user"),
                              (InteractionDeletion(u, i), "every training interaction"),
                              (ItemDeletion(torch.unique(i)), "every training interaction")):
-        for method in (FineTune(steps=1), MMRecUn(steps=1), Gold(epochs=1)):
+        for method in (FineTune(steps=1), MMRecUn(steps=1), Retrain(epochs=1)):
             library_error(lambda: method.unlearn(model, rec, request), message)
 
 
@@ -222,11 +222,11 @@ def test_recsys_messages_name_user_and_item_ids(rec):
 
 def test_modality_deletion_on_a_model_without_modalities_is_refused(rec):
     from recsys import VBPR, LightGCN
-    from recsys.methods import FineTune, Gold, MMRecUn
+    from recsys.methods import FineTune, MMRecUn, Retrain
     from recsys.requests import ModalityDeletion
 
     lgcn = LightGCN(rec.num_users, rec.num_items, dim=8)
-    for method in (MMRecUn(steps=1), FineTune(steps=1), Gold(epochs=1)):
+    for method in (MMRecUn(steps=1), FineTune(steps=1), Retrain(epochs=1)):
         library_error(lambda: method.unlearn(lgcn, rec, ModalityDeletion("text", [0, 1])), "uses no item modality")
     text_only = VBPR(rec.num_users, rec.num_items, {"text": rec.modalities["text"].size(1)}, dim=8)
     library_error(lambda: FineTune(steps=1).unlearn(text_only, rec, ModalityDeletion("genre_year", [0])),

@@ -168,72 +168,15 @@ def relative_param_change(before: dict[str, torch.Tensor], new_model: nn.Module)
     return {"param_change": change, "matched_tensors": matched, "added_tensors": added}
 
 
-def _device_of(model: nn.Module) -> torch.device:
-    p = next(iter(model.parameters()), None)
-    return p.device if p is not None else torch.device("cpu")
-
-
-class _ForgetQuery:
-    """Applies the request once and caches the served data per device, so that the original and
-    the new model are queried on the same prepared data (one ``request.apply``, one graph build)."""
-
-    def __init__(self, data: Any, request: Any):
-        self.data, self.request = data, request
-        self._cache: dict = {}
-
-    def _prepared(self, model: nn.Module, dev: torch.device):
-        key = str(dev)
-        if key not in self._cache:
-            data, request = self.data, self.request
-            if hasattr(model, "build_graph") and hasattr(model, "score_pairs"):   # recommenders
-                deletion = request.apply(data)
-                graph = model.build_graph(deletion.retained, dev) if deletion.forget_user.numel() else None
-                self._cache[key] = (deletion, graph)
-            elif not (hasattr(data, "x_train") and hasattr(request, "indices")):  # graphs
-                problem = data if request is None else request.apply(data)
-                self._cache[key] = problem.to(dev)
-            else:
-                self._cache[key] = None
-        return self._cache[key]
-
-    @torch.no_grad()
-    def __call__(self, model: nn.Module) -> torch.Tensor | None:
-        dev = _device_of(model)
-        data, request = self.data, self.request
-        if hasattr(data, "x_train") and hasattr(request, "indices"):             # general
-            return model(data.x_train[request.indices.to(data.x_train.device)].to(dev))
-        prepared = self._prepared(model, dev)
-        if hasattr(model, "build_graph") and hasattr(model, "score_pairs"):       # recommenders
-            deletion, graph = prepared
-            if graph is None:
-                return None
-            out = model(graph)
-            return model.score_pairs(out, deletion.forget_user.to(dev), deletion.forget_item.to(dev))
-        problem = prepared                                                        # graphs
-        if getattr(problem, "task", None) == "node":
-            return problem.outputs(model, query=True)[problem.forget_nodes]
-        if hasattr(problem, "forget") and hasattr(model, "decode"):
-            z = model(problem.x, problem.graph)
-            return model.decode(z, problem.forget)
-        return None
-
-
-def forget_outputs(model: nn.Module, data: Any, request: Any) -> torch.Tensor | None:
-    """The model's outputs on the forget set, on the data it serves after the deletion (None when
-    the task gives none, e.g. a modality deletion, which forgets no element): edge logits (links),
-    class logits on the query view (nodes), interaction scores (recommenders), model outputs
-    (general)."""
-    return _ForgetQuery(data, request)(model)
-
-
-def forget_output_shift(original: nn.Module, new_model: nn.Module, data: Any, request: Any) -> dict[str, Any]:
-    """Mean |Δ output| on the forget set (absolute and relative to the original's mean |output|)."""
+def forget_output_shift(original: nn.Module, new_model: nn.Module, task) -> dict[str, Any]:
+    """Mean |Δ output| on the forget set (absolute and relative to the original's mean |output|),
+    both models queried through ``task.forget_outputs`` (:class:`graph_unlearn.core.task.UnlearningTask`)."""
     modes = (original.training, new_model.training)
     try:
         original.eval()
         new_model.eval()
-        query = _ForgetQuery(data, request)
-        o0, o1 = query(original), query(new_model)
+        with torch.no_grad():
+            o0, o1 = task.forget_outputs(original), task.forget_outputs(new_model)
     except Exception as err:  # the audit must never break a run: say why the figure is missing
         return {"forget_output_shift": None, "forget_output_shift_rel": None,
                 "forget_output_note": f"not computed: {type(err).__name__}: {err}"}
@@ -286,18 +229,19 @@ def _library_version() -> str:
             return "unknown"
 
 
-def audit_run(unlearner, result, before: dict[str, torch.Tensor], original: nn.Module, data: Any, request: Any):
-    """Fill ``result.audit``, ``result.noop`` and ``result.fallback`` (see the module docstring);
-    returns ``result``."""
+def audit_run(unlearner, result, before: dict[str, torch.Tensor], original: nn.Module, task):
+    """Fill ``result.audit``, ``result.noop`` and ``result.fallback`` (see the module docstring)
+    for a run on ``task`` (its ``deleted()`` digest and ``forget_outputs``); returns ``result``."""
     end = _dt.datetime.now(_dt.timezone.utc)
     start = end - _dt.timedelta(seconds=float(result.seconds))
     try:
-        deleted = request_digest(request, data)
+        deleted = task.deleted()
     except Exception as err:
+        request = task.request
         deleted = {"kind": str(getattr(request, "kind", type(request).__name__)), "count": None, "sha256": None,
                    "note": f"ids not readable: {err}"}
     change = relative_param_change(before, result.model)
-    shift = (forget_output_shift(original, result.model, data, request) if FORGET_OUTPUTS
+    shift = (forget_output_shift(original, result.model, task) if FORGET_OUTPUTS
              else {"forget_output_shift": None, "forget_output_shift_rel": None,
                    "forget_output_note": "disabled (graph_unlearn.core.audit.FORGET_OUTPUTS = False)"})
     rel = shift.get("forget_output_shift_rel")

@@ -5,7 +5,7 @@ A *preserver* (the frozen original model) supplies the knowledge to retain, a *d
 the data to forget. The student minimises
 
 .. math::
-    \mathcal{L} = \alpha\,\mathcal{L}_{retain} + (1-\alpha)\,\mathcal{L}_{forget},\qquad
+    \mathcal{L} = w_r\,\mathcal{L}_{retain} + w_f\,\mathcal{L}_{forget},\qquad
     \mathcal{L}_{retain} = \tau^2\,\mathrm{KL}(p^{pres}_\tau \,\|\, p^{stud}_\tau)
         + \lambda\,\lVert h^{stud} - h^{pres}\rVert_2^2,
 
@@ -52,14 +52,15 @@ def _feature_mse(student: torch.Tensor | None, teacher: torch.Tensor | None) -> 
 
 def two_teacher_loss(student_retain: torch.Tensor, preserver_retain: torch.Tensor,
                      student_forget: torch.Tensor, destroyer_forget: torch.Tensor, *,
-                     alpha: float = 0.5, temperature: float = 1.0, feature_weight: float = 0.0,
+                     retain_weight: float = 0.5, forget_weight: float = 0.5, temperature: float = 1.0,
+                     feature_weight: float = 0.0,
                      student_retain_feat: torch.Tensor | None = None,
                      preserver_retain_feat: torch.Tensor | None = None,
                      student_forget_feat: torch.Tensor | None = None,
                      destroyer_forget_feat: torch.Tensor | None = None) -> tuple[torch.Tensor, dict]:
     """The two-teacher objective above; returns ``(loss, {"retain": .., "forget": ..})``."""
-    if not 0.0 <= alpha <= 1.0:
-        raise ValueError(f"alpha must lie in [0, 1], got {alpha}")
+    if retain_weight < 0 or forget_weight < 0:
+        raise ValueError(f"the weights must be non-negative, got retain {retain_weight}, forget {forget_weight}")
     retain = distillation_kl(student_retain, preserver_retain, temperature)
     forget = distillation_kl(student_forget, destroyer_forget, temperature)
     if feature_weight:
@@ -69,5 +70,5 @@ def two_teacher_loss(student_retain: torch.Tensor, preserver_retain: torch.Tenso
             retain = retain + feature_weight * fr
         if ff is not None:
             forget = forget + feature_weight * ff
-    loss = alpha * retain + (1.0 - alpha) * forget
+    loss = retain_weight * retain + forget_weight * forget
     return loss, {"retain": float(retain.detach()), "forget": float(forget.detach())}

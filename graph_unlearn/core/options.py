@@ -170,4 +170,13 @@ def check_recipe(owner: Any, name: str, config: Any, cls: type | None = None, al
     return config
 
 
-__all__ += ["check_recipe"]
+def check_loss_hook(owner: Any, name: str, value: Any):
+    """A loss hook: ``None`` (the task's default), a loss name or a callable
+    ``loss(outputs, targets, reduction="mean")`` (the name is checked against the task's losses
+    when the task is built)."""
+    if value is None or callable(value) or isinstance(value, str):
+        return value
+    _fail(owner, name, "None, a loss name or a callable loss(outputs, targets, reduction='mean')", value)
+
+
+__all__ += ["check_recipe", "check_loss_hook"]

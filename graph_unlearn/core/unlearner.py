@@ -6,9 +6,13 @@ Options go in the constructor, data in the call (scikit-learn style)::
     result.model        # a new model; the original is never modified
     result.seconds, result.peak_mem_mb, result.epochs
 
-Subclasses implement ``_unlearn(model, data, request, device) -> (new_model, epochs, extra)``;
-the base class clones nothing itself (each method decides what to copy) but checks that the
-original model was left untouched, and measures time and memory.
+A call first finds its task (:func:`graph_unlearn.core.task.resolve_task`: link, node, rec or
+sample, validated before any work) and checks the method supports it. Methods written once for
+every task implement ``_unlearn_task(task) -> (new_model, epochs, extra)`` against the task
+protocol; a domain's own methods implement ``_unlearn(model, data, request)`` with the domain's
+prepared model and data (``task.model``, ``task.data``, ``task.request``). The base class clones
+nothing itself (each method decides what to copy) but checks that the original model was left
+untouched, measures time and memory, and writes the audit record.
 """
 from __future__ import annotations
 
@@ -107,11 +111,14 @@ class UnlearnResult:
 class Unlearner:
     """Base class: options in ``__init__``, ``unlearn(model, data, request)`` does the work.
 
-    Subclasses set ``name`` and ``changes_parameters`` (False only for methods that by design
-    keep the original weights, e.g. UtU) and implement ``_unlearn``.
+    Subclasses set ``name``, ``supports`` (the task kinds they handle) and
+    ``changes_parameters`` (False only for methods that by design keep the original weights,
+    e.g. UtU, and for retrain, a reference), and implement ``_unlearn_task`` or ``_unlearn``.
     """
 
     name: str = "unlearner"
+    #: the task kinds the method handles (:data:`graph_unlearn.core.task.KINDS`)
+    supports: tuple[str, ...] = ()
     #: whether a successful run must produce weights different from the original's
     changes_parameters: bool = True
 
@@ -139,11 +146,46 @@ class Unlearner:
         return type(self) is type(other) and self.get_params() == other.get_params()
 
     # -- the call -----------------------------------------------------------------------------
-    def unlearn(self, model: nn.Module, data: Any, request: Any) -> UnlearnResult:
-        """Forget ``request`` from ``model`` trained on ``data``; returns a new model + stats."""
+    def unlearn(self, model: nn.Module, data: Any, request: Any = None, **options) -> UnlearnResult:
+        """Forget ``request`` from ``model`` trained on ``data``; returns a new model + stats.
+
+        ``options`` go to the task (graphs: ``model_config``, see
+        :class:`~graph_unlearn.models.adapter.ModelConfig`)."""
+        from .task import resolve_task
+
+        task = resolve_task(self, model, data, request, **options)
+        if task.kind not in self.supports:
+            raise ValueError(f"{self.name} handles {' and '.join(self.supports)} tasks, not a {task.kind} task")
+        self.check_task(task)
+        return task.finish(self._run(task))
+
+    def generator(self) -> torch.Generator:
+        """A generator seeded with the method's ``seed`` (batches, negatives, noise)."""
+        return torch.Generator().manual_seed(self.seed)
+
+    def progress(self, steps: int, desc: str | None = None):
+        """A tqdm progress callback for :func:`graph_unlearn.core.optimise` (None unless ``verbose``)."""
+        if not self.verbose:
+            return None
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=steps, desc=desc or self.name, leave=False)
+
+        def update(step, rec):
+            bar.update(1)
+            bar.set_postfix(loss=f"{rec['loss']:.4f}")
+            if step == steps - 1:
+                bar.close()
+        return update
+
+    def check_task(self, task) -> None:
+        """Refuse, before any work, options that do not apply to ``task`` (default: none)."""
+
+    def _run(self, task) -> UnlearnResult:
+        model = task.model
         before = _state_snapshot(model)
         with seeded_rng(self.seed, self.device), RunMonitor(self.device) as mon:  # caller's RNG untouched
-            new_model, epochs, extra = self._unlearn(model, data, request)
+            new_model, epochs, extra = self._unlearn_task(task)
         if new_model is model:
             raise RuntimeError(f"{self.name}: returned the original model object instead of a new one")
         if parameters_changed(before, model):
@@ -154,7 +196,11 @@ class Unlearner:
         from .audit import audit_run  # parameter change, forget-output shift, no-op flag, audit record
 
         return audit_run(self, UnlearnResult(self.name, new_model, mon.seconds, mon.peak_mem_mb, int(epochs),
-                                             str(self.device), dict(extra or {})), before, model, data, request)
+                                             str(self.device), dict(extra or {})), before, model, task)
+
+    def _unlearn_task(self, task):
+        """The work on ``task``; a domain's own methods implement :meth:`_unlearn` instead."""
+        return self._unlearn(task.model, task.data, task.request)
 
     def _unlearn(self, model: nn.Module, data: Any, request: Any):  # pragma: no cover - abstract
         raise NotImplementedError

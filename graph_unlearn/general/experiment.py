@@ -17,7 +17,7 @@ from .data import load_general_dataset, make_request
 from .evaluate import GAP_KEYS, evaluate_general
 from .methods import GENERAL_METHODS, get_general_method
 from .models import reinitialize
-from .task import predict, resolve_loss, train_original
+from .task import handles, predict, resolve_loss, train_original
 
 CLASSIFICATION_METHODS = ("retrain", "finetune", "gradient_ascent", "neggrad_plus", "random_labels", "bad_teacher",
                           "scrub", "ssd", "salun", "l1_sparse")
@@ -31,11 +31,11 @@ REGRESSION_METHODS = ("retrain", "finetune", "gradient_ascent", "neggrad_plus", 
 _RANDOM = {"scrub": {"epochs": 2, "max_epochs": 1, "retain_fraction": 0.5}}
 _CLASS = {
     "bad_teacher": {"lr": 2e-3, "retain_fraction": 1.0},
-    # alpha = 0: the tau = 4 distillation on D_r re-teaches the forgotten class through the
+    # retain_weight (α) = 0: the tau = 4 distillation on D_r re-teaches the forgotten class through the
     # teacher's soft outputs on retained samples (measured on the tuning request: forget acc
-    # 0.94 with alpha = 0.1, 0.0 with alpha = 0)
-    "scrub": {"alpha": 0.0, "temperature": 1.0, "forget_lr": 2e-3, "epochs": 4, "max_epochs": 1, "lr": 1e-3},
-    "ssd": {"alpha": 2.0, "dampening": 0.1, "batch_size": 8},
+    # 0.94 with α = 0.1, 0.0 with α = 0)
+    "scrub": {"retain_weight": 0.0, "temperature": 1.0, "forget_lr": 2e-3, "epochs": 4, "max_epochs": 1, "lr": 1e-3},
+    "ssd": {"selection_weight": 2.0, "dampening": 0.1, "batch_size": 8},
     "salun": {"epochs": 10, "fraction": 0.3, "retain_weight": 2.0},
     "l1_sparse": {"epochs": 3, "gamma": 2e-3, "lr": 2e-3},
 }
@@ -120,7 +120,7 @@ def run_general_experiment(dataset: str, scenario: str = "random", methods: Iter
         methods = CLASSIFICATION_METHODS if probe.task == "classification" else REGRESSION_METHODS
     methods = list(methods)
     if explicit:
-        unfit = [m for m in methods if probe.task not in GENERAL_METHODS[m].tasks]
+        unfit = [m for m in methods if not handles(GENERAL_METHODS[m], probe.task)]
         if unfit:
             raise ValueError(f"method(s) {unfit} do not support {probe.task} ({dataset})")
     if "retrain" not in methods:
@@ -148,8 +148,8 @@ def run_general_experiment(dataset: str, scenario: str = "random", methods: Iter
         results = {}
         for name in methods:
             um = get_general_method(name, device=dev, seed=seed, **opts.get(name, {}))
-            if data.task not in type(um).tasks:
-                notes.append(f"{name} skipped: it supports {type(um).tasks} only")
+            if not handles(um, data.task):
+                notes.append(f"{name} skipped: it supports {um.tasks} only")
                 continue
             results[name] = um.unlearn(original, data, request)
             if audit_dir is not None:

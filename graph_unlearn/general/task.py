@@ -8,13 +8,15 @@ regressors.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import GeneralData, TrainConfig
+from ..core.task import StepLosses, UnlearningTask
+from .data import ForgetSplit, GeneralData, TrainConfig
 
 LossFn = Callable[..., torch.Tensor]
 
@@ -98,3 +100,183 @@ def train_original(data: GeneralData, seed: int = 0, device: str | torch.device 
     model = make_model(data, seed)
     return fit(model, data.x_train if x is None else x, data.y_train if y is None else y,
                resolve_loss(None, data.task), data.recipe, seed=seed, device=device)
+
+
+# -- the sample task: the task protocol on vision / text / regression samples ---------------------
+@dataclass
+class Problem:
+    """Forget / retain tensors on the method's device, with the task and its loss hook."""
+
+    split: ForgetSplit
+    task: str
+    loss: LossFn
+    num_classes: int
+    data: GeneralData
+
+    @property
+    def xf(self):
+        return self.split.x_forget
+
+    @property
+    def yf(self):
+        return self.split.y_forget
+
+    @property
+    def xr(self):
+        return self.split.x_retain
+
+    @property
+    def yr(self):
+        return self.split.y_retain
+
+
+def make_problem(who: str, data: GeneralData, request, loss, device, tasks=("classification", "regression")) -> Problem:
+    """``request`` applied to ``data`` on ``device``, with the loss hook resolved for the task."""
+    if not isinstance(data, GeneralData):
+        raise ValueError(f"{who}: data must be a GeneralData, got {type(data).__name__}")
+    if data.task not in tasks:
+        raise ValueError(f"{who} supports {' and '.join(tasks)} only, not {data.task} (dataset {data.name})")
+    if request is None:
+        raise ValueError(f"{who}: no forget request given")
+    split = data.to(device).partition(request)
+    return Problem(split, data.task, resolve_loss(loss, data.task), data.num_classes, data)
+
+
+#: the sample tasks; a method handles those in its ``tasks`` (default: both)
+SAMPLE_TASKS = ("classification", "regression")
+
+
+def handles(method, task: str) -> bool:
+    """Whether ``method`` (a class or an instance) handles the sample task ``task``."""
+    return task in getattr(method, "tasks", SAMPLE_TASKS)
+
+
+class _IndexStream:
+    """Shuffled batches of ``range(n)``, a fresh permutation for every pass."""
+
+    def __init__(self, n: int, batch_size: int, gen: torch.Generator, device):
+        self.n, self.batch_size, self.gen, self.device = n, batch_size, gen, device
+        self._batches: list = []
+
+    def next(self) -> torch.Tensor:
+        if not self._batches:
+            self._batches = list(batches(self.n, self.batch_size, self.gen))
+        return self._batches.pop(0).to(self.device)
+
+
+class SampleTask(UnlearningTask):
+    """Vision / text / regression samples: ``data`` a :class:`~graph_unlearn.general.GeneralData`
+    (or an ``(x, y)`` pair, a ``TensorDataset`` / map-style dataset, a ``DataLoader``: see
+    :mod:`graph_unlearn.general.inputs`), ``request`` a
+    :class:`~graph_unlearn.general.ForgetRequest` or training indices / a boolean mask, the loss
+    the loss hook (``unlearn(..., loss=...)`` or the method's ``loss`` option; default
+    cross-entropy / MSE)."""
+
+    kind = "sample"
+
+    def __init__(self, model, data: GeneralData, request, device, loss, tasks):
+        super().__init__(model, data, request, device)
+        self.loss = loss
+        self._problem = make_problem(type(self).__name__, data, request, loss, device, tasks)
+
+    @staticmethod
+    def claims(data, request) -> bool:
+        from torch.utils.data import DataLoader, Dataset
+
+        from .data import ForgetRequest
+
+        if isinstance(request, ForgetRequest) or isinstance(data, (GeneralData, Dataset, DataLoader)):
+            return True
+        return isinstance(data, (tuple, list)) and len(data) == 2
+
+    @classmethod
+    def build(cls, unlearner, model, data, request=None, *, loss=None):
+        from .data import ForgetRequest
+        from .inputs import as_general_data
+        from .methods.base import check_model_output
+
+        own = getattr(unlearner, "loss", None)
+        if loss is not None and own is not None:
+            raise ValueError(f"{unlearner.name}: the loss hook is given twice (the method's loss={own!r} and "
+                             f"unlearn(..., loss={loss!r})); give one")
+        hook = loss if loss is not None else own
+        if not (hook is None or callable(hook) or (isinstance(hook, str) and hook in LOSSES)):
+            raise ValueError(f"{unlearner.name}: loss must be None, one of {', '.join(map(repr, LOSSES))} or a "
+                             f"callable loss(outputs, targets, reduction='mean'), got {hook!r}")
+        data = as_general_data(data, unlearner.name)
+        if request is None:
+            raise ValueError(f"{unlearner.name}: no forget request given")
+        if not isinstance(request, ForgetRequest):
+            request = ForgetRequest(request)
+        check_model_output(model, data, unlearner.name)
+        tasks = getattr(unlearner, "tasks", SAMPLE_TASKS)
+        if data.task not in tasks:
+            raise ValueError(f"{unlearner.name} supports {' and '.join(tasks)} only, not {data.task} "
+                             f"(dataset {data.name})")
+        return cls(model, data, request, unlearner.device, hook, tasks)
+
+    def problem(self) -> Problem:
+        return self._problem
+
+    @property
+    def num_forget(self) -> int:
+        return len(self._problem.xf)
+
+    def loss_stream(self, gen: torch.Generator, batch_size: int | None):
+        """Each call: the next shuffled batch of :math:`D_r` and of :math:`D_f` (each a fresh
+        permutation per pass), their losses by the loss hook."""
+        pb = self._problem
+        r_stream = _IndexStream(len(pb.xr), batch_size or max(len(pb.xr), 1), gen, self.device)
+        f_stream = _IndexStream(len(pb.xf), batch_size or max(len(pb.xf), 1), gen, self.device)
+
+        def losses(model, retain: bool = True, forget: bool = True, swap: bool = False) -> StepLosses:
+            out = StepLosses()
+            if retain:
+                i = r_stream.next()
+                out.retain = pb.loss(model(pb.xr[i]), pb.yr[i])
+            if forget:
+                j = f_stream.next()
+                out.forget = pb.loss(model(pb.xf[j]), pb.yf[j])
+            return out
+        return losses
+
+    def steps_per_epoch(self, over: str, batch_size: int | None) -> int:
+        n = len(self._problem.xr if over == "retain" else self._problem.xf)
+        return max(1, -(-n // batch_size)) if batch_size else 1
+
+    def default_recipe(self) -> TrainConfig:
+        return self.data.recipe
+
+    def retrain(self, *, seed: int, init_seed: int | None, config, train_fn=None, progress: bool = False):
+        """Fresh weights (seed ``init_seed``, default ``seed``) trained on :math:`D_r` by ``config``
+        or by ``train_fn(model, TensorDataset(x_retain, y_retain))``."""
+        from .models import reinitialize
+
+        pb = self._problem
+        new = reinitialize(self.model, init_seed if init_seed is not None else seed).to(self.device)
+        if train_fn is not None:
+            from torch.utils.data import TensorDataset
+
+            new.train()
+            out = train_fn(new, TensorDataset(pb.xr, pb.yr))
+            if out is not None and out is not new:
+                if not isinstance(out, nn.Module):
+                    raise TypeError(f"retrain: train_fn returned {type(out).__name__}; return nothing (train in "
+                                    f"place) or the trained module")
+                new = out
+            return new, 0, {"recipe": f"user train_fn {getattr(train_fn, '__qualname__', type(train_fn).__name__)}"}
+        fit(new, pb.xr, pb.yr, pb.loss, config, seed=seed, device=self.device)
+        return new, config.epochs, {"recipe": f"library {config}"}
+
+    def forget_outputs(self, model):
+        """The model's outputs on the forget samples."""
+        p = next(iter(model.parameters()), None)
+        dev = p.device if p is not None else self.device
+        x = self.data.x_train
+        return model(x[self.request.indices.to(x.device)].to(dev))
+
+    def evaluate(self, model, reference=None, **kw) -> dict:
+        """:func:`~graph_unlearn.general.evaluate.evaluate_general` (``reference``: retrain)."""
+        from .evaluate import evaluate_general
+
+        return evaluate_general(model, self.data, self.request, retrain=reference, **kw)

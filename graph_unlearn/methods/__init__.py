@@ -1,14 +1,14 @@
-"""Graph unlearning methods, one file each, one interface:
-``Method(**options).unlearn(model, data, request) -> UnlearnResult``."""
+"""Graph unlearning methods (link and node tasks), one file each, one interface:
+``Method(**options).unlearn(model, data, request) -> UnlearnResult``; with the methods written
+once for every task (:mod:`graph_unlearn.core.methods`: Retrain, FineTune, GradientAscent,
+NegGradPlus)."""
+from ..core.methods import FineTune, GradientAscent, NegGradPlus, Retrain
 from .d2dgn import D2DGN
 from .descent_to_delete import DescentToDelete
 from .gif import GIF
 from .gnndelete import GNNDelete, GNNDeleteModel
 from .graph_eraser import GraphEraser, ShardEnsemble
-from .gradient_ascent import GradientAscent
-from .neggrad_plus import NegGradPlus
 from .npo import NPO
-from .retrain import Retrain
 from .utu import UtU
 
 #: names used by the CLI and the benchmarks
@@ -24,7 +24,7 @@ METHODS = {
 
 #: every method, by name: METHODS plus GIF (edges, nodes, features) and GraphEraser (nodes and
 #: features only). Kept apart from METHODS so the edge CLI/benchmark defaults stay as they are.
-ALL_METHODS = {**METHODS, "gif": GIF, "graph_eraser": GraphEraser, "npo": NPO}
+ALL_METHODS = {**METHODS, "gif": GIF, "graph_eraser": GraphEraser, "npo": NPO, "finetune": FineTune}
 
 
 def get_method(name: str, **options):
@@ -36,4 +36,4 @@ def get_method(name: str, **options):
 
 
 __all__ = ["D2DGN", "DescentToDelete", "GNNDelete", "GNNDeleteModel", "GradientAscent", "NegGradPlus",
-           "Retrain", "UtU", "METHODS", "get_method", "GIF", "GraphEraser", "ShardEnsemble", "ALL_METHODS", "NPO"]
+           "Retrain", "UtU", "FineTune", "METHODS", "get_method", "GIF", "GraphEraser", "ShardEnsemble", "ALL_METHODS", "NPO"]

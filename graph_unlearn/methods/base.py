@@ -5,16 +5,10 @@ implementation (link prediction: :class:`EdgeTaskOps`; node classification: the
 :class:`~graph_unlearn.tasks.node_classification.NodeUnlearningProblem` itself)."""
 from __future__ import annotations
 
-import time
-from dataclasses import replace
-
 import torch
-from tqdm.auto import tqdm
 
-from ..core.unlearner import Unlearner, UnlearnResult
-from ..models.adapter import ModelConfig, as_graph_model, unwrap
+from ..core.unlearner import Unlearner
 from ..requests.edge import EdgeUnlearningProblem
-from ..tasks.contract import as_task_data, serving_data
 from ..tasks.link_prediction import link_bce_loss, random_pairs
 
 
@@ -25,74 +19,21 @@ RETAIN_BATCH = 65536
 
 
 class GraphUnlearner(Unlearner):
-    """Base class of the graph methods.
+    """Base class of the methods written for graphs (link and node tasks).
 
     ``unlearn(model, data, request, model_config=None)`` takes the user's own model and data
-    (the PyG contract, :mod:`graph_unlearn.models.adapter` and :mod:`graph_unlearn.tasks.contract`):
-    ``model`` any ``nn.Module`` with ``forward(x, edge_index)`` (or a DGL module), ``data`` a
-    ``Data`` with ``y`` and split masks (node classification), RandomLinkSplit's
-    ``(train, val, test)`` triple (link prediction), a ``DGLGraph``, networkx graph, or the
-    library's :class:`~graph_unlearn.LinkSplit` / :class:`~graph_unlearn.NodeSplit` (or an
-    already applied problem with ``request=None``); ``request`` an
-    :class:`~graph_unlearn.EdgeDeletion`, :class:`~graph_unlearn.NodeDeletion` or
-    :class:`~graph_unlearn.FeatureDeletion`. The request is validated and the model checked
-    against the data before any work. ``result.model`` is a module of the user's class (GNNDelete:
-    the user's module with its deletion operators inside) and ``result.data`` the retained data
-    to serve it on. Methods reach the problem through :func:`task_ops`."""
+    (:class:`~graph_unlearn.tasks.graph.GraphTask` says which forms); ``result.model`` is a module
+    of the user's class and ``result.data`` the retained data to serve it on. ``_unlearn``
+    receives the prepared model and the applied problem; methods reach the problem through
+    :func:`task_ops`."""
 
-    #: the user's data as given, while a call runs (``Retrain(train_fn=...)`` hands it back)
-    _task_data = None
+    supports = ("link", "node")
 
-    def unlearn(self, model, data, request=None, *, model_config: ModelConfig | dict | None = None) -> UnlearnResult:
-        cfg = ModelConfig.coerce(model_config)
-        td = as_task_data(data, cfg.task)
-        if td.form == "dgl" and cfg.graph_input == "edge_index":
-            cfg = replace(cfg, graph_input="dgl")
-        net = as_graph_model(model, td.task, cfg, td.self_loops)
-        start = time.perf_counter()
-        problem = self.problem(td.split, request)
-        check_model_fits(net, problem, self.name)
-        checked = time.perf_counter() - start
-        self._task_data = td
-        try:
-            result = super().unlearn(net, problem, None)
-        finally:
-            self._task_data = None
-        if net is not model:  # the library wrapped the user's module: hand back a module of their class
-            result.model = unwrap(result.model)
-        if request is not None and getattr(result, "audit", None) is not None:
-            from ..core.audit import request_digest
+    def problem(self, data, request=None):
+        """The applied problem on the method's device (``data`` is one already)."""
+        from ..tasks.graph import apply_graph_request
 
-            result.audit["deleted"] = request_digest(request, td.split)  # the request as the user wrote it
-        result.data = serving_data(problem, td)
-        result.extra["validation_seconds"] = checked
-        return result
-
-    def problem(self, data, request) -> EdgeUnlearningProblem:
-        if isinstance(data, EdgeUnlearningProblem) or getattr(data, "task", None) == "node":
-            return data.to(self.device)
-        if request is None:
-            raise ValueError(f"{self.name}: no deletion request given")
-        if not hasattr(request, "apply"):
-            raise ValueError(f"{self.name}: request must be a deletion request such as EdgeDeletion, "
-                             f"got {type(request).__name__}")
-        return request.apply(data.to(self.device))
-
-    def generator(self) -> torch.Generator:
-        return torch.Generator().manual_seed(self.seed)
-
-    def progress(self, steps: int, desc: str | None = None):
-        """A tqdm progress callback for :func:`graph_unlearn.core.optimise` (None when quiet)."""
-        if not self.verbose:
-            return None
-        bar = tqdm(total=steps, desc=desc or self.name, leave=False)
-
-        def update(step, rec):
-            bar.update(1)
-            bar.set_postfix(loss=f"{rec['loss']:.4f}")
-            if step == steps - 1:
-                bar.close()
-        return update
+        return apply_graph_request(self.name, data, request, self.device)
 
 
 @torch.no_grad()

@@ -29,8 +29,9 @@ were chosen by validation AUROC on Cora/CiteSeer GCN (never on the forget set), 
 ``benchmarks/results/d2dgn_options.md``; the node-classification ones as described under Args.
 
 Args:
-    alpha: retain weight :math:`\alpha`; temperature: :math:`\tau`; epochs: optimisation
-        steps; lr: Adam learning rate. ``None`` (default) takes the task's default
+    retain_weight, forget_weight: :math:`\alpha` and :math:`1-\alpha` (one given, the other is
+        1 minus it); temperature: :math:`\tau`; steps: optimiser steps; lr: Adam learning rate.
+        ``None`` (default) takes the task's default
         (:data:`TASK_DEFAULTS`): link prediction :math:`\alpha=0.5` (the paper's), :math:`\tau=4`,
         10 steps at lr 1e-3; node classification :math:`\alpha=0.97`, :math:`\tau=4`, 10 steps
         at lr 3e-3: the best mean score over Cora/CiteSeer x GCN/GAT/GIN against retrain on a
@@ -48,7 +49,7 @@ Args:
 Long streams of requests (:func:`~graph_unlearn.unlearn_sequence`) compound each step's small
 utility loss; ``benchmarks/results/sequential_unlearning.md`` (Cora GCN, 10 requests of 0.5%,
 3 seeds) measures the gap to the cumulative retrain after step 10: edges 0.064 with the
-defaults, 0.009 with ``alpha=0.97``; nodes 0.028 with the defaults, 0.019 with
+defaults, 0.009 with ``retain_weight=0.97``; nodes 0.028 with the defaults, 0.019 with
 ``retain_scope="all"`` (on single node requests ``"khop"`` is better: MIA gap 0.040 vs 0.064
 on the tuning runs).
 """
@@ -59,13 +60,14 @@ import torch
 from ..core.distillation import two_teacher_loss
 from ..core.optim import optimise
 from ..core.options import check_choice, check_fraction, check_int, check_non_negative, check_positive
+from ..core.retain_forget import convex_weights
 from ..core.unlearner import clone_model
 from .base import RETAIN_BATCH, GraphUnlearner, task_ops
 
 
 #: the options left as ``None``, per task (see the module docstring)
-TASK_DEFAULTS = {"link": {"alpha": 0.5, "temperature": 4.0, "epochs": 10, "lr": 1e-3},
-                 "node": {"alpha": 0.97, "temperature": 4.0, "epochs": 10, "lr": 3e-3}}
+TASK_DEFAULTS = {"link": {"retain_weight": 0.5, "forget_weight": 0.5, "temperature": 4.0, "steps": 10, "lr": 1e-3},
+                 "node": {"retain_weight": 0.97, "forget_weight": 1 - 0.97, "temperature": 4.0, "steps": 10, "lr": 3e-3}}
 
 
 class D2DGN(GraphUnlearner):
@@ -73,26 +75,32 @@ class D2DGN(GraphUnlearner):
 
     name = "d2dgn"
 
-    def __init__(self, alpha: float | None = None, temperature: float | None = None, feature_weight: float = 0.0,
-                 student_init: str = "original", retain_scope: str = "khop", epochs: int | None = None,
+    def __init__(self, retain_weight: float | None = None, forget_weight: float | None = None,
+                 temperature: float | None = None, feature_weight: float = 0.0,
+                 student_init: str = "original", retain_scope: str = "khop", steps: int | None = None,
                  lr: float | None = None, batch_size: int | None = RETAIN_BATCH, **kw):
         super().__init__(**kw)
         check_choice(self, "student_init", student_init, ("original", "random"))
         check_choice(self, "retain_scope", retain_scope, ("all", "khop"))
-        check_fraction(self, "alpha", alpha, allow_none=True)
+        check_fraction(self, "retain_weight", retain_weight, allow_none=True)
+        check_fraction(self, "forget_weight", forget_weight, allow_none=True)
         check_positive(self, "temperature", temperature, allow_none=True)
         check_non_negative(self, "feature_weight", feature_weight)
-        check_int(self, "epochs", epochs, allow_none=True)
+        check_int(self, "steps", steps, allow_none=True)
         check_positive(self, "lr", lr, allow_none=True)
         check_int(self, "batch_size", batch_size, allow_none=True)
-        self.alpha, self.temperature, self.feature_weight = alpha, temperature, feature_weight
+        self.retain_weight, self.forget_weight = retain_weight, forget_weight
+        self.temperature, self.feature_weight = temperature, feature_weight
         self.student_init, self.retain_scope = student_init, retain_scope
-        self.epochs, self.lr, self.batch_size = epochs, lr, batch_size
+        self.steps, self.lr, self.batch_size = steps, lr, batch_size
 
     def _unlearn(self, model, data, request):
         ops = task_ops(self.problem(data, request))
-        opts = {k: v if getattr(self, k) is None else getattr(self, k) for k, v in TASK_DEFAULTS[ops.task].items()}
-        alpha, temperature, epochs = opts["alpha"], opts["temperature"], opts["epochs"]
+        defaults = TASK_DEFAULTS[ops.task]
+        opts = {k: v if getattr(self, k) is None else getattr(self, k) for k, v in defaults.items()}
+        opts["retain_weight"], opts["forget_weight"] = convex_weights(
+            self.name, self.retain_weight, self.forget_weight, (defaults["retain_weight"], defaults["forget_weight"]))
+        temperature, steps = opts["temperature"], opts["steps"]
         preserver = clone_model(model, self.device).eval()
         destroyer = model.fresh_copy(seed=self.seed + 7919).to(self.device).eval()
         student = (clone_model(model, self.device) if self.student_init == "original"
@@ -116,13 +124,13 @@ class D2DGN(GraphUnlearner):
             return two_teacher_loss(
                 ops.retain_logits(student, z, sel), ops.retain_logits(preserver, z_pres, sel),
                 ops.forget_logits(student, zq), t_forget,
-                alpha=alpha, temperature=temperature, feature_weight=self.feature_weight,
+                retain_weight=opts["retain_weight"], forget_weight=opts["forget_weight"], temperature=temperature, feature_weight=self.feature_weight,
                 student_retain_feat=h[nodes_r] if emb else None,
                 preserver_retain_feat=h_pres[nodes_r] if emb else None,
                 student_forget_feat=hq[forget_nodes] if emb else None,
                 destroyer_forget_feat=h_destr[forget_nodes] if emb else None)
 
-        history = optimise(student.parameters(), objective, steps=epochs, lr=opts["lr"],
-                           progress=self.progress(epochs))
+        history = optimise(student.parameters(), objective, steps=steps, lr=opts["lr"],
+                           progress=self.progress(steps))
         student.eval()
-        return student, epochs, {"final_loss": history[-1]["loss"] if history else None, "options": opts}
+        return student, steps, {"final_loss": history[-1]["loss"] if history else None, "options": opts}

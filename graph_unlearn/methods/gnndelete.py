@@ -7,9 +7,9 @@ edge's endpoint (computed on the undirected training graph). Each operator is tr
 own layer's loss (layer-wise: the next layer sees its output detached)
 
 .. math::
-    \mathcal{L}^{(l)} = \alpha\,\underbrace{\mathrm{MSE}\big([h_u;h_v]_{(u,v)\in D_f},\,
+    \mathcal{L}^{(l)} = w_f\,\underbrace{\mathrm{MSE}\big([h_u;h_v]_{(u,v)\in D_f},\,
         [\bar h_p;\bar h_q]_{(p,q)\sim\text{random}}\big)}_{\text{Deleted Edge Consistency}}
-      + (1-\alpha)\,\underbrace{\mathrm{MSE}\big(h_{S},\,\bar h_{S}\big)}_{\text{Neighbourhood Influence}}
+      + w_r\,\underbrace{\mathrm{MSE}\big(h_{S},\,\bar h_{S}\big)}_{\text{Neighbourhood Influence}}
 
 where :math:`\bar h` are the frozen original model's layer outputs on the retained graph,
 the random pairs are drawn once, and :math:`S` are the affected nodes other than the deleted
@@ -18,8 +18,10 @@ original features and links, play the endpoints' role (their representations are
 random nodes'), and the masks are the hops around the deleted nodes. Everything is sparse: masks and index gathers, no :math:`N\times N` tensor.
 
 Args:
-    alpha: DEC weight :math:`\alpha` (default 0.5).
-    epochs: training steps (default 50).
+    forget_weight, retain_weight: :math:`w_f` (Deleted Edge Consistency, the forget-side term;
+        the paper's :math:`\alpha`) and :math:`w_r` (Neighbourhood Influence, the retain side;
+        :math:`1-\alpha`); one given, the other is 1 minus it (default 0.5 each, the paper's).
+    steps: optimiser steps (default 50; the official code's epochs, one full-graph step each).
     lr: Adam learning rate (default 1e-3; weight decay 0 as official).
     init: ``"identity"`` (default; the operator starts as a no-op) or ``"ones"``
         (the official ``ones / 1000``).
@@ -32,6 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..core.optim import optimise
+from ..core.retain_forget import convex_weights
 from ..core.options import check_bool, check_choice, check_fraction, check_int, check_positive
 from ..core.unlearner import clone_model
 from ..data.convert import is_dgl_graph
@@ -126,18 +129,21 @@ class GNNDelete(GraphUnlearner):
 
     name = "gnndelete"
 
-    def __init__(self, alpha: float = 0.5, epochs: int = 50, lr: float = 1e-3, init: str = "identity",
-                 layerwise: bool = True, **kw):
+    def __init__(self, retain_weight: float | None = None, forget_weight: float | None = None, steps: int = 50,
+                 lr: float = 1e-3, init: str = "identity", layerwise: bool = True, **kw):
         super().__init__(**kw)
-        check_fraction(self, "alpha", alpha)
-        check_int(self, "epochs", epochs)
+        check_fraction(self, "retain_weight", retain_weight, allow_none=True)
+        check_fraction(self, "forget_weight", forget_weight, allow_none=True)
+        check_int(self, "steps", steps)
         check_positive(self, "lr", lr)
         check_choice(self, "init", init, ("identity", "ones"))
         check_bool(self, "layerwise", layerwise)
-        self.alpha, self.epochs, self.lr, self.init, self.layerwise = alpha, epochs, lr, init, layerwise
+        self.retain_weight, self.forget_weight = retain_weight, forget_weight
+        self.steps, self.lr, self.init, self.layerwise = steps, lr, init, layerwise
 
     def _unlearn(self, model, data, request):
         problem = task_ops(self.problem(data, request))
+        w_r, w_f = convex_weights(self.name, self.retain_weight, self.forget_weight, (0.5, 0.5))
         base = clone_model(model, self.device).eval()
         with torch.no_grad():  # the frozen original's layer outputs on the retained graph
             _, target_layers = base(problem.x, problem.graph, return_layers=True)
@@ -161,15 +167,15 @@ class GNNDelete(GraphUnlearner):
                 dec = F.mse_loss(torch.cat([hq[a] for a in anchors], -1), torch.cat([t[r] for r in randoms], -1))
                 ni_nodes = masks[l] & ~endpoints
                 ni = F.mse_loss(h[ni_nodes], t[ni_nodes]) if bool(ni_nodes.any()) else h.new_zeros(())
-                total = total + self.alpha * dec + (1 - self.alpha) * ni
+                total = total + w_f * dec + w_r * ni
                 logs[f"dec{l}"], logs[f"ni{l}"] = dec.item(), ni.item()
             return total, logs
 
-        history = optimise(student.operators.parameters(), objective, steps=self.epochs, lr=self.lr,
-                           progress=self.progress(self.epochs))
+        history = optimise(student.operators.parameters(), objective, steps=self.steps, lr=self.lr,
+                           progress=self.progress(self.steps))
         student.eval()
         moved = max((op.weight.detach() - w0).abs().max().item() for op, w0 in zip(student.operators, init_ops))
         if moved == 0.0:
             raise RuntimeError("gnndelete: the deletion operators did not change during training")
-        return student, self.epochs, {"final_loss": history[-1]["loss"] if history else None,
+        return student, self.steps, {"final_loss": history[-1]["loss"] if history else None,
                                       "operator_change": moved}

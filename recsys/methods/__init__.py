@@ -1,13 +1,11 @@
-"""Recommender unlearning methods, one per file, all :class:`graph_unlearn.core.Unlearner`s."""
-from .base import RecUnlearner, retain_forget_unlearn
-from .finetune import FineTune
-from .gold import Gold
-from .gradient_ascent import GradientAscent
-from .mmrecun import MMRecUn
-from .neggrad_plus import NegGradPlus
+"""Recommender unlearning methods: MMRecUn (the one written for recommenders) and the methods
+written once for every task (:mod:`graph_unlearn.core.methods`). ``"gold"`` is retrain, as the
+recommender-unlearning literature and this package's reports call the exact reference."""
+from graph_unlearn.core.methods import FineTune, GradientAscent, NegGradPlus, Retrain
 
-METHODS = {"gold": Gold, "mmrecun": MMRecUn, "finetune": FineTune, "gradient_ascent": GradientAscent,
+from .mmrecun import MMRecUn
+
+METHODS = {"gold": Retrain, "mmrecun": MMRecUn, "finetune": FineTune, "gradient_ascent": GradientAscent,
            "neggrad_plus": NegGradPlus}
 
-__all__ = ["RecUnlearner", "retain_forget_unlearn", "Gold", "MMRecUn", "FineTune", "GradientAscent", "NegGradPlus",
-           "METHODS"]
+__all__ = ["Retrain", "MMRecUn", "FineTune", "GradientAscent", "NegGradPlus", "METHODS"]

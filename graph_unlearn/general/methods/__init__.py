@@ -1,17 +1,17 @@
-"""The general (vision / text / regression) unlearners, one file per method."""
+"""The unlearners of the sample task (vision / text / regression), one file per method, and
+the methods written once for every task (:mod:`graph_unlearn.core.methods`: Retrain, FineTune,
+GradientAscent, NegGradPlus)."""
+from ...core.methods import FineTune, GradientAscent, NegGradPlus, Retrain
 from .acu import ACU
 from .bad_teacher import BadTeacher
 from .base import GeneralUnlearner
 from .blindspot import Blindspot
-from .finetune import FineTune
+from .datamodel import DatamodelMatching
 from .gaussian_amnesiac import GaussianAmnesiac
-from .gradient_ascent import GradientAscent
 from .l1_sparse import L1Sparse
 from .laf import LAF
-from .neggrad_plus import NegGradPlus
 from .npo import NPO
 from .random_labels import RandomLabels
-from .retrain import Retrain
 from .salun import SalUn
 from .scrub import SCRUB
 from .sharded_adapters import ShardedAdapters
@@ -20,10 +20,11 @@ from .ssd import SSD
 #: method name -> class
 GENERAL_METHODS = {cls.name: cls for cls in (Retrain, FineTune, GradientAscent, NegGradPlus, RandomLabels,
                                              BadTeacher, SCRUB, SSD, SalUn, L1Sparse, Blindspot,
-                                             GaussianAmnesiac, NPO, ACU, ShardedAdapters, LAF)}
+                                             GaussianAmnesiac, NPO, ACU, ShardedAdapters, LAF,
+                                             DatamodelMatching)}
 
 
-def get_general_method(name: str, **options) -> GeneralUnlearner:
+def get_general_method(name: str, **options):
     """An unlearner by name (see :data:`GENERAL_METHODS`) with its options."""
     if name not in GENERAL_METHODS:
         raise ValueError(f"unknown method {name!r}: use one of {', '.join(GENERAL_METHODS)}")
@@ -32,5 +33,5 @@ def get_general_method(name: str, **options) -> GeneralUnlearner:
 
 __all__ = ["GeneralUnlearner", "Retrain", "FineTune", "GradientAscent", "NegGradPlus", "RandomLabels", "BadTeacher",
            "SCRUB", "SSD", "SalUn", "L1Sparse", "Blindspot", "GaussianAmnesiac", "NPO", "ACU", "ShardedAdapters", "LAF",
-           "GENERAL_METHODS",
+           "DatamodelMatching", "GENERAL_METHODS",
            "get_general_method"]

@@ -55,8 +55,9 @@ class BadTeacher(GeneralUnlearner):
                 with torch.no_grad():
                     t_keep, t_forget = preserver(xb[~fb]), destroyer(xb[fb])
                 out = student(xb)
-                alpha = float((~fb).float().mean())
-                loss, _ = two_teacher_loss(out[~fb], t_keep, out[fb], t_forget, alpha=alpha,
+                share = float((~fb).float().mean())
+                loss, _ = two_teacher_loss(out[~fb], t_keep, out[fb], t_forget, retain_weight=share,
+                                           forget_weight=1.0 - share,
                                            temperature=self.temperature)
                 step(opt, loss)
         return student, self.epochs, {"retain_subset": n_r}

@@ -1,8 +1,8 @@
-"""What the general unlearners share: resolving ``(data, request)`` into forget / retain
-tensors on the method's device, the loss hook, and minibatch loops."""
+"""What the general unlearners share: the forget / retain tensors of a sample task on the
+method's device (:class:`~graph_unlearn.general.task.SampleTask`), the loss hook, and minibatch
+loops."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 import torch
@@ -10,35 +10,8 @@ from torch import nn
 
 from ...core.options import OptionError, check_int
 from ...core.unlearner import Unlearner
-from ..data import ForgetSplit, GeneralData
-from ..task import LOSSES, LossFn, batches, resolve_loss
-
-
-@dataclass
-class Problem:
-    """Forget / retain tensors on the method's device, with the task and its loss hook."""
-
-    split: ForgetSplit
-    task: str
-    loss: LossFn
-    num_classes: int
-    data: GeneralData
-
-    @property
-    def xf(self):
-        return self.split.x_forget
-
-    @property
-    def yf(self):
-        return self.split.y_forget
-
-    @property
-    def xr(self):
-        return self.split.x_retain
-
-    @property
-    def yr(self):
-        return self.split.y_retain
+from ..data import GeneralData
+from ..task import LOSSES, LossFn, Problem, batches, make_problem
 
 
 @torch.no_grad()
@@ -75,7 +48,8 @@ class GeneralUnlearner(Unlearner):
     the loss hook (``None`` = the task default: cross-entropy or MSE; or ``"l1"``, ``"mse"``,
     ``"cross_entropy"``, or any ``loss(outputs, targets, reduction="mean")`` callable)."""
 
-    #: tasks the method supports
+    supports = ("sample",)
+    #: the sample tasks the method handles
     tasks: tuple[str, ...] = ("classification", "regression")
 
     def __init__(self, loss: str | LossFn | None = None, batch_size: int = 64, **kw):
@@ -86,33 +60,9 @@ class GeneralUnlearner(Unlearner):
                               f"or a callable loss(outputs, targets, reduction='mean'), got {loss!r}")
         self.loss, self.batch_size = loss, batch_size
 
-    def unlearn(self, model: nn.Module, data, request):
-        """As :meth:`Unlearner.unlearn`; ``data`` may also be an ``(x, y)`` pair of tensors /
-        arrays, a ``TensorDataset`` / map-style dataset of ``(x, y)`` or a ``DataLoader``
-        (converted first, see :mod:`graph_unlearn.general.inputs`), and ``request`` plain
-        training indices or a boolean mask (read as a ``ForgetRequest``)."""
-        from ..data import ForgetRequest
-        from ..inputs import as_general_data
-
-        data = as_general_data(data, self.name)
-        if request is not None and not isinstance(request, ForgetRequest):
-            request = ForgetRequest(request)
-        check_model_output(model, data, self.name)
-        return super().unlearn(model, data, request)
-
     def problem(self, data: GeneralData, request) -> Problem:
-        if not isinstance(data, GeneralData):
-            raise ValueError(f"{self.name}: data must be a GeneralData, got {type(data).__name__}")
-        if data.task not in self.tasks:
-            raise ValueError(f"{self.name} supports {' and '.join(self.tasks)} only, not {data.task} "
-                             f"(dataset {data.name})")
-        if request is None:
-            raise ValueError(f"{self.name}: no forget request given")
-        split = data.to(self.device).partition(request)
-        return Problem(split, data.task, resolve_loss(self.loss, data.task), data.num_classes, data)
-
-    def generator(self) -> torch.Generator:
-        return torch.Generator().manual_seed(self.seed)
+        """Forget / retain tensors on the method's device, with the loss hook."""
+        return make_problem(self.name, data, request, self.loss, self.device, self.tasks)
 
     def stateful_model(self, model: nn.Module, data: GeneralData, kind: type, fit: Callable[[], nn.Module]):
         """For methods that keep their own model of the training set (ACU's analytic head, the

@@ -29,7 +29,7 @@ contrast is between new and original representations; the VAEs' sizes and the ma
 the forget term are our choices (the paper's exact objectives were not available offline). No
 label is read anywhere: :func:`laf_unlearn` takes inputs only.
 
-Defaults and their provenance: VAE latent 16, hidden 128, 30 epochs (not tuned); ``alpha = 10``,
+Defaults and their provenance: VAE latent 16, hidden 128, 30 epochs (not tuned); ``forget_weight`` (α) ``= 10``,
 ``epochs = 10`` extractor epochs over :math:`D_f`, ``lr = 1e-3``, ``repair_epochs = 1``,
 ``temperature = 0.1`` (SimCLR's usual value) — chosen on the digits tuning split (seed 100, not a
 reported seed) among lr {1e-4, 1e-3} × epochs {3, 10} × alpha {1, 10}: on the random 10% tuning
@@ -97,7 +97,7 @@ def info_nce(z: torch.Tensor, z_ref: torch.Tensor, temperature: float = 0.1) -> 
 
 
 def laf_unlearn(net: nn.Module, original: nn.Module, x_retain: torch.Tensor, x_forget: torch.Tensor, *,
-                alpha: float = 10.0, epochs: int = 10, repair_epochs: int = 1, lr: float = 1e-3,
+                forget_weight: float = 10.0, epochs: int = 10, repair_epochs: int = 1, lr: float = 1e-3,
                 temperature: float = 0.1, batch_size: int = 64, vae_epochs: int = 30,
                 generator: torch.Generator | None = None) -> dict:
     """LAF on ``net`` in place (inputs only, no labels); ``original`` frozen. Returns stats."""
@@ -121,7 +121,7 @@ def laf_unlearn(net: nn.Module, original: nn.Module, x_retain: torch.Tensor, x_f
         for jf, ir in paired_batches(len(x_forget), len(x_retain), batch_size, gen, dev):
             lr_term = vae_r.neg_elbo(penultimate_features(net, x_retain[ir])).mean()
             lf_term = F.relu(margin - vae_f.neg_elbo(penultimate_features(net, x_forget[jf]))).mean()
-            step(opt, lr_term + alpha * lf_term)
+            step(opt, lr_term + forget_weight * lf_term)
     opt = adam(body, lr)
     for _ in range(repair_epochs):
         for idx in torch.randperm(len(x_retain), generator=gen).split(batch_size):
@@ -138,30 +138,30 @@ def laf_unlearn(net: nn.Module, original: nn.Module, x_retain: torch.Tensor, x_f
 
 
 class LAF(GeneralUnlearner):
-    """Args: ``alpha`` (10.0), ``epochs`` (10), ``repair_epochs`` (1), ``lr`` (1e-3), ``temperature``
+    """Args: ``forget_weight`` (α, 10.0), ``epochs`` (10), ``repair_epochs`` (1), ``lr`` (1e-3), ``temperature``
     (0.1), ``vae_epochs`` (30), ``batch_size`` (64). Classification networks with a penultimate
     representation and a linear head; reads no labels."""
 
     name = "laf"
     tasks = ("classification",)
 
-    def __init__(self, alpha: float = 10.0, epochs: int = 10, repair_epochs: int = 1, lr: float = 1e-3,
+    def __init__(self, forget_weight: float = 10.0, epochs: int = 10, repair_epochs: int = 1, lr: float = 1e-3,
                  temperature: float = 0.1, vae_epochs: int = 30, **kw):
         super().__init__(**kw)
-        check_non_negative(self, "alpha", alpha)
+        check_non_negative(self, "forget_weight", forget_weight)
         check_int(self, "epochs", epochs)
         check_int(self, "repair_epochs", repair_epochs, minimum=0)
         check_positive(self, "lr", lr)
         check_positive(self, "temperature", temperature)
         check_int(self, "vae_epochs", vae_epochs)
-        self.alpha, self.epochs, self.repair_epochs, self.lr = alpha, epochs, repair_epochs, lr
+        self.forget_weight, self.epochs, self.repair_epochs, self.lr = forget_weight, epochs, repair_epochs, lr
         self.temperature, self.vae_epochs = temperature, vae_epochs
 
     def _unlearn(self, model, data, request):
         pb = self.problem(data, request)
         original = clone_model(model, self.device).eval()
         net = clone_model(model, self.device)
-        stats = laf_unlearn(net, original, pb.xr, pb.xf, alpha=self.alpha, epochs=self.epochs,
+        stats = laf_unlearn(net, original, pb.xr, pb.xf, forget_weight=self.forget_weight, epochs=self.epochs,
                             repair_epochs=self.repair_epochs, lr=self.lr, temperature=self.temperature,
                             batch_size=self.batch_size, vae_epochs=self.vae_epochs, generator=self.generator())
         return net, self.epochs, stats

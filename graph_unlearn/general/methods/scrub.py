@@ -26,7 +26,7 @@ from .base import GeneralUnlearner, adam, step
 
 
 class SCRUB(GeneralUnlearner):
-    """Args: ``epochs`` (3), ``max_epochs`` (2), ``temperature`` (4.0), ``alpha`` (1.0), ``gamma``
+    """Args: ``epochs`` (3), ``max_epochs`` (2), ``temperature`` (4.0), ``retain_weight`` (α, 1.0), ``gamma``
     (1.0), ``lr`` (5e-4), ``forget_lr`` (the max-step learning rate, default = ``lr``),
     ``batch_size`` (64), ``forget_batch_size`` (16), ``retain_fraction`` of :math:`D_r` visited by
     each epoch's min-steps (1.0). Classification only."""
@@ -34,7 +34,7 @@ class SCRUB(GeneralUnlearner):
     name = "scrub"
     tasks = ("classification",)
 
-    def __init__(self, epochs: int = 3, max_epochs: int = 2, temperature: float = 4.0, alpha: float = 1.0,
+    def __init__(self, epochs: int = 3, max_epochs: int = 2, temperature: float = 4.0, retain_weight: float = 1.0,
                  gamma: float = 1.0, lr: float = 5e-4, forget_lr: float | None = None, forget_batch_size: int = 16,
                  retain_fraction: float = 1.0, **kw):
         super().__init__(**kw)
@@ -43,14 +43,14 @@ class SCRUB(GeneralUnlearner):
         if max_epochs > epochs:
             raise OptionError(f"SCRUB: max_epochs ({max_epochs}) cannot exceed epochs ({epochs})")
         check_positive(self, "temperature", temperature)
-        check_non_negative(self, "alpha", alpha)
+        check_non_negative(self, "retain_weight", retain_weight)
         check_non_negative(self, "gamma", gamma)
         check_positive(self, "lr", lr)
         check_positive(self, "forget_lr", forget_lr, allow_none=True)
         check_int(self, "forget_batch_size", forget_batch_size)
         check_fraction(self, "retain_fraction", retain_fraction, low_open=True)
         self.epochs, self.max_epochs, self.temperature = epochs, max_epochs, temperature
-        self.alpha, self.gamma, self.lr, self.forget_lr = alpha, gamma, lr, forget_lr
+        self.retain_weight, self.gamma, self.lr, self.forget_lr = retain_weight, gamma, lr, forget_lr
         self.forget_batch_size, self.retain_fraction = forget_batch_size, retain_fraction
 
     def _unlearn(self, model, data, request):
@@ -66,7 +66,7 @@ class SCRUB(GeneralUnlearner):
                 with torch.no_grad():
                     t = teacher(pb.xr[idx])
                 out = student(pb.xr[idx])
-                loss = self.alpha * distillation_kl(out, t, self.temperature) + self.gamma * pb.loss(out, pb.yr[idx])
+                loss = self.retain_weight * distillation_kl(out, t, self.temperature) + self.gamma * pb.loss(out, pb.yr[idx])
                 step(opt, loss)
             if epoch < self.max_epochs:
                 for idx in self.epoch_batches(len(pb.xf), gen, self.forget_batch_size):

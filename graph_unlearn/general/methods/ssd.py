@@ -32,16 +32,16 @@ def fisher_diagonal(net, loss, x, y, batch_size: int) -> dict[str, torch.Tensor]
 
 
 class SSD(GeneralUnlearner):
-    """Args: ``alpha`` (selection weighting, 10), ``dampening`` (λ, 1), ``batch_size`` (64),
+    """Args: ``selection_weight`` (α, 10), ``dampening`` (λ, 1), ``batch_size`` (64),
     ``loss`` hook."""
 
     name = "ssd"
 
-    def __init__(self, alpha: float = 10.0, dampening: float = 1.0, **kw):
+    def __init__(self, selection_weight: float = 10.0, dampening: float = 1.0, **kw):
         super().__init__(**kw)
-        check_positive(self, "alpha", alpha)
+        check_positive(self, "selection_weight", selection_weight)
         check_positive(self, "dampening", dampening)
-        self.alpha, self.dampening = alpha, dampening
+        self.selection_weight, self.dampening = selection_weight, dampening
 
     def _unlearn(self, model, data, request):
         pb = self.problem(data, request)
@@ -54,7 +54,7 @@ class SSD(GeneralUnlearner):
         selected = total = 0
         with torch.no_grad():
             for n, p in net.named_parameters():
-                sel = i_f[n] > self.alpha * i_d[n]
+                sel = i_f[n] > self.selection_weight * i_d[n]
                 beta = (self.dampening * i_d[n] / i_f[n].clamp_min(1e-30)).clamp(max=1.0)
                 p[sel] = p[sel] * beta[sel]
                 selected += int(sel.sum())

@@ -1,0 +1,159 @@
+r"""The one task protocol every domain implements, and how a call finds its task.
+
+An unlearning *task* is what a method needs to know about the domain, and nothing else:
+
+========  ===========================================  =========================================
+kind      retained elements :math:`D_r` / forget set   task loss (what training minimised)
+========  ===========================================  =========================================
+link      retained edges / deleted edges                BCE of edges vs random node pairs
+node      retained training nodes / deleted nodes       cross-entropy (forget set queried with
+          (or nodes whose features were revoked)        its original data)
+rec       retained / forgotten interactions             BPR with one sampled negative per pair
+sample    retained / forgotten training samples         the loss hook (cross-entropy, MSE, ...)
+========  ===========================================  =========================================
+
+:class:`UnlearningTask` holds the prepared model, the data and the request of one call, and
+offers the members the domain-free methods (:mod:`graph_unlearn.core.methods`: Retrain,
+FineTune, GradientAscent, NegGrad+, the retain/forget loop behind MMRecUn) are written
+against:
+
+* :meth:`~UnlearningTask.loss_stream`: one optimiser step's losses on a batch of
+  :math:`D_r` and of :math:`D_f` (:class:`StepLosses`), the forget term optionally *swapped*
+  (positives and negatives exchanged: reverse BPR);
+* :meth:`~UnlearningTask.steps_per_epoch`: how many steps make one pass over :math:`D_r` or
+  :math:`D_f` (so that ``epochs`` and ``steps`` mean the same everywhere);
+* :meth:`~UnlearningTask.retrain`: the exact reference, a fresh model trained on :math:`D_r`
+  by the task's recipe or the user's ``train_fn``;
+* :meth:`~UnlearningTask.forget_outputs`: the model's outputs on the forget set (the audit's
+  no-op check);
+* :meth:`~UnlearningTask.evaluate`: the task's forgetting and utility report;
+* :meth:`~UnlearningTask.finish`: what serving needs, handed back in the user's form.
+
+Domain-specific methods declare the kinds they support (``supports``, as PyG's
+``ExplainerAlgorithm.supports``) and reach their domain's own problem object through
+``task.data``. :func:`resolve_task` picks the domain from the request's type (else the data's)
+and refuses input that fits none, naming the accepted forms.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar
+
+import torch
+from torch import nn
+
+#: the task kinds
+KINDS = ("link", "node", "rec", "sample")
+
+
+@dataclass
+class StepLosses:
+    """One step's losses: the task loss on a batch of :math:`D_r` (``retain``) and of
+    :math:`D_f` (``forget``, swapped when asked), and the task's batch regulariser
+    (``penalty``: recommenders' :math:`\\tfrac{1}{2B}\\|\\Theta_{batch}\\|^2` of the batches'
+    embeddings, as in BPR training; zero elsewhere). Terms not asked for are ``None``."""
+
+    retain: torch.Tensor | None = None
+    forget: torch.Tensor | None = None
+    penalty: torch.Tensor | None = None
+
+
+class UnlearningTask:
+    """Base class of the four tasks (see the module docstring). ``model`` is the model the
+    methods edit (the user's, adapted where the domain needs it), ``data`` what the domain's own
+    methods receive, ``request`` the deletion (``None`` once applied into ``data``)."""
+
+    kind: ClassVar[str] = ""
+    #: whether the task has a batch regulariser (``reg`` of the shared methods applies)
+    has_penalty: ClassVar[bool] = False
+    #: whether the forget loss can be swapped (positives and negatives exchanged)
+    can_swap: ClassVar[bool] = False
+
+    def __init__(self, model: nn.Module, data: Any, request: Any, device: torch.device):
+        self.model, self.data, self.request, self.device = model, data, request, torch.device(device)
+
+    # -- the protocol ----------------------------------------------------------------------
+    def loss_stream(self, gen: torch.Generator, batch_size: int | None
+                    ) -> Callable[..., StepLosses]:  # pragma: no cover - abstract
+        """A function ``losses(model, retain=True, forget=True, swap=False) -> StepLosses``
+        drawing the next batches (seeded by ``gen``) at every call."""
+        raise NotImplementedError
+
+    def steps_per_epoch(self, over: str, batch_size: int | None) -> int:  # pragma: no cover - abstract
+        """Optimiser steps in one pass over ``"retain"`` or ``"forget"`` data."""
+        raise NotImplementedError
+
+    def default_recipe(self) -> Any:  # pragma: no cover - abstract
+        """The training recipe retrain uses unless told otherwise."""
+        raise NotImplementedError
+
+    def retrain(self, *, seed: int, init_seed: int | None, config: Any, train_fn: Callable | None,
+                progress: bool = False) -> tuple[nn.Module, int, dict]:  # pragma: no cover - abstract
+        """A fresh model trained on :math:`D_r`: ``(model, epochs, info)``."""
+        raise NotImplementedError
+
+    def forget_outputs(self, model: nn.Module) -> torch.Tensor | None:
+        """The model's outputs on the forget set, on the data it serves after the deletion (None
+        where the task has none, e.g. a modality deletion, which forgets no element)."""
+        return None
+
+    def deleted(self) -> dict:
+        """The audit's record of what was deleted (kind, count, SHA-256 of the sorted ids)."""
+        from .audit import request_digest
+
+        return request_digest(self.request, self.data)
+
+    def evaluate(self, model: nn.Module, reference: nn.Module | None = None, **kw) -> dict:  # pragma: no cover
+        """The task's forgetting and utility report for ``model`` (``reference``: retrain)."""
+        raise NotImplementedError
+
+    def finish(self, result):
+        """Hand the result back in the user's form (default: as it is)."""
+        return result
+
+    def check_options(self, who: str, *, reg: float = 0.0, swap: bool = False, loss=None) -> None:
+        """Refuse an option that means nothing for this task, before any work."""
+        if loss is not None and self.kind != "sample":
+            raise ValueError(f"{who}: loss (the loss hook of vision / text / regression samples) does not apply to "
+                             f"a {self.kind} task, whose loss is fixed by the task; leave it at None")
+        if reg and not self.has_penalty:
+            raise ValueError(f"{who}: reg (the batch-embedding regulariser of BPR training) applies to "
+                             f"recommendation tasks only, not to a {self.kind} task; leave it at 0")
+        if swap and not self.can_swap:
+            raise ValueError(f"{who}: a swapped (reverse) forget loss needs pairwise positives and negatives; "
+                             f"a {self.kind} task has none")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(kind={self.kind!r}, model={type(self.model).__name__})"
+
+
+def _families():
+    """The domains, most specific first: each ``(accepts(data, request) -> bool, build)``."""
+    from ..general.task import SampleTask
+    from ..tasks.graph import GraphTask
+
+    families = []
+    try:
+        from recsys.task import RecTask
+    except ImportError:  # pragma: no cover - recsys ships with the library
+        RecTask = None
+    if RecTask is not None:
+        families.append(RecTask)
+    families += [GraphTask, SampleTask]
+    return families
+
+
+def resolve_task(unlearner, model: nn.Module, data: Any, request: Any, **options) -> UnlearningTask:
+    """The task of one ``unlearn(model, data, request)`` call: the domain that recognises the
+    request (else the data) builds it, validating everything before any work."""
+    families = _families()
+    for family in families:
+        if family.claims(data, request):
+            return family.build(unlearner, model, data, request, **options)
+    raise TypeError(
+        f"{unlearner.name}: cannot tell which task this is (data {type(data).__name__}, request "
+        f"{type(request).__name__}). Graphs: a torch_geometric Data, RandomLinkSplit's (train, val, test), "
+        f"a LinkSplit / NodeSplit, a DGLGraph or networkx graph, with an EdgeDeletion / NodeDeletion / "
+        f"FeatureDeletion; recommenders: an InteractionData with a UserDeletion / ItemDeletion / "
+        f"InteractionDeletion / ModalityDeletion; samples: a GeneralData, an (x, y) pair, a TensorDataset or "
+        f"DataLoader with a ForgetRequest or training indices")

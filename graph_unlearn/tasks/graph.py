@@ -1,0 +1,213 @@
+r"""The link and node tasks: the task protocol (:mod:`graph_unlearn.core.task`) on graphs.
+
+:meth:`GraphTask.build` takes the user's own model and data (the PyG contract,
+:mod:`graph_unlearn.models.adapter` and :mod:`graph_unlearn.tasks.contract`): ``model`` any
+``nn.Module`` with ``forward(x, edge_index)`` (or a DGL module), ``data`` a ``Data`` with ``y``
+and split masks (node classification), RandomLinkSplit's ``(train, val, test)`` triple (link
+prediction), a ``DGLGraph``, networkx graph, or the library's
+:class:`~graph_unlearn.LinkSplit` / :class:`~graph_unlearn.NodeSplit` (or an already applied
+problem with ``request=None``); ``request`` an :class:`~graph_unlearn.EdgeDeletion`,
+:class:`~graph_unlearn.NodeDeletion` or :class:`~graph_unlearn.FeatureDeletion`. The request is
+applied and validated and the model checked against the data before any work. The graph
+methods reach the applied problem as ``task.data`` and its task-level interface as
+``task.ops`` (:func:`graph_unlearn.methods.base.task_ops`). :meth:`GraphTask.finish` hands back
+a module of the user's class (GNNDelete: with its deletion operators inside) and
+``result.data``, the retained data to serve it on.
+"""
+from __future__ import annotations
+
+import math
+import time
+from typing import Any, Callable
+
+import torch
+
+from ..core.task import StepLosses, UnlearningTask
+from ..models.adapter import GraphModel, ModelConfig, as_graph_model, unwrap
+from .contract import as_task_data, retained_link_triple, serving_data
+
+
+def _graph_request(request) -> bool:
+    from ..requests.edge import EdgeDeletion
+    from ..requests.node import FeatureDeletion, NodeDeletion
+
+    return isinstance(request, (EdgeDeletion, NodeDeletion, FeatureDeletion))
+
+
+def _graph_data(data) -> bool:
+    from torch_geometric.data import Data
+
+    from ..data.convert import is_dgl_graph
+    from ..requests.edge import EdgeUnlearningProblem
+    from .link_prediction import LinkSplit
+    from .node_classification import NodeSplit, NodeUnlearningProblem
+
+    if isinstance(data, (Data, LinkSplit, NodeSplit, EdgeUnlearningProblem, NodeUnlearningProblem)):
+        return True
+    if isinstance(data, (tuple, list)) and data and all(isinstance(d, Data) for d in data):
+        return True
+    if is_dgl_graph(data):
+        return True
+    try:
+        import networkx as nx
+        import scipy.sparse as sp
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(data, nx.Graph) or sp.issparse(data)
+
+
+class GraphTask(UnlearningTask):
+    """Link prediction (``kind="link"``) or node classification (``kind="node"``)."""
+
+    def __init__(self, model, problem, td, request, device, user_model, validation_seconds: float):
+        super().__init__(model, problem, None, device)
+        from ..methods.base import task_ops
+
+        self.kind = td.task if td is not None else getattr(problem, "task", "link")
+        self.ops = task_ops(problem)
+        self.task_data, self.user_request, self.user_model = td, request, user_model
+        self.validation_seconds = validation_seconds
+        self._views: dict[str, Any] = {}
+
+    # -- building ---------------------------------------------------------------------------
+    @staticmethod
+    def claims(data, request) -> bool:
+        return _graph_request(request) or _graph_data(data)
+
+    @classmethod
+    def build(cls, unlearner, model, data, request=None, *, model_config: ModelConfig | dict | None = None):
+        from dataclasses import replace
+
+        from ..methods.base import check_model_fits
+
+        cfg = ModelConfig.coerce(model_config)
+        td = as_task_data(data, cfg.task)
+        if td.form == "dgl" and cfg.graph_input == "edge_index":
+            cfg = replace(cfg, graph_input="dgl")
+        net = as_graph_model(model, td.task, cfg, td.self_loops)
+        start = time.perf_counter()
+        problem = apply_graph_request(unlearner.name, td.split, request, unlearner.device)
+        check_model_fits(net, problem, unlearner.name)
+        return cls(net, problem, td, request, unlearner.device, model, time.perf_counter() - start)
+
+    # -- the protocol -----------------------------------------------------------------------
+    def loss_stream(self, gen: torch.Generator, batch_size: int | None) -> Callable[..., StepLosses]:
+        """Full-graph steps: the retain term on a batch of ``batch_size`` retained edges (as many
+        random pairs as negatives) or retained training nodes, on the retained graph; the forget
+        term on the whole forget set, queried where the task queries it (node tasks: with the
+        forgotten nodes' original data)."""
+        ops = self.ops
+
+        def losses(model, retain: bool = True, forget: bool = True, swap: bool = False) -> StepLosses:
+            out, z = StepLosses(), None
+            if retain:
+                z = ops.outputs(model)
+                out.retain = ops.retain_loss(model, z, gen, batch_size)
+            if forget:
+                zq = z if z is not None and ops.same_view else ops.outputs(model, query=True)
+                out.forget = ops.forget_loss(model, zq)
+            return out
+        return losses
+
+    @property
+    def num_forget(self) -> int:
+        forget = self.ops.forget
+        return int(forget.size(1) if forget.dim() == 2 else forget.numel())
+
+    def steps_per_epoch(self, over: str, batch_size: int | None) -> int:
+        if over == "forget":
+            return 1
+        pool = self.ops.retain_pool() if self.kind == "link" else self.data.retain_nodes
+        n = pool.size(-1) if pool.dim() == 2 else pool.numel()
+        return 1 if batch_size is None else max(1, math.ceil(n / batch_size))
+
+    def default_recipe(self):
+        from ..models.training import TrainConfig
+        from .node_classification import NODE_TRAIN
+
+        return NODE_TRAIN if self.kind == "node" else TrainConfig()
+
+    def retrain(self, *, seed: int, init_seed: int | None, config, train_fn: Callable | None = None,
+                progress: bool = False):
+        """A fresh copy (``reset_parameters()``; seed ``init_seed``, default ``seed + 1`` so that it
+        differs from the original's) trained on the retained graph by the library's recipe, or by
+        the user's ``train_fn(model, data)`` on the retained data in the form the user gave."""
+        model = self.model
+        new = model.fresh_copy(seed=init_seed if init_seed is not None else seed + 1).to(self.device)
+        if train_fn is None:
+            info = self.ops.retrain(new, config, progress=progress)
+            info["recipe"] = f"library {info.pop('config', config)}"
+            return new, info.pop("epochs"), info
+        td = self.task_data
+        user_data = (retained_link_triple(self.data, td) if td is not None and td.form == "link_triple"
+                     else serving_data(self.data, td))
+        user_model = unwrap(new)
+        user_model.train()
+        out = train_fn(user_model, user_data)
+        if out is not None and out is not user_model:
+            if not hasattr(out, "parameters"):
+                raise TypeError(f"retrain: train_fn returned {type(out).__name__}; return nothing (train in place) "
+                                f"or the trained module")
+            new = GraphModel(out, new.model_config, new.self_loops) if isinstance(new, GraphModel) else out
+        name = getattr(train_fn, "__qualname__", None) or type(train_fn).__name__
+        return new, 0, {"recipe": f"user train_fn {name}"}
+
+    def _view(self, model):
+        """The applied problem on ``model``'s device (moved once per device)."""
+        p = next(iter(model.parameters()), None)
+        dev = str(p.device if p is not None else self.device)
+        if dev not in self._views:
+            self._views[dev] = self.data.to(dev)
+        return self._views[dev]
+
+    def forget_outputs(self, model):
+        """Edge logits of the deleted edges on the retained graph (links); class logits of the
+        forgotten nodes on the query view (nodes)."""
+        problem = self._view(model)
+        if self.kind == "node":
+            return problem.outputs(model, query=True)[problem.forget_nodes]
+        if hasattr(model, "decode"):
+            return model.decode(model(problem.x, problem.graph), problem.forget)
+        return None
+
+    def deleted(self) -> dict:
+        from ..core.audit import request_digest
+
+        if self.user_request is not None:   # the request as the user wrote it
+            return request_digest(self.user_request, self.task_data.split if self.task_data else None)
+        return request_digest(None, self.data)
+
+    def evaluate(self, model, reference=None, **kw) -> dict:
+        """:func:`~graph_unlearn.tasks.link_prediction.evaluate_link_unlearning` or
+        :func:`~graph_unlearn.tasks.node_classification.evaluate_node_unlearning`."""
+        from .link_prediction import evaluate_link_unlearning
+        from .node_classification import evaluate_node_unlearning
+
+        fn = evaluate_node_unlearning if self.kind == "node" else evaluate_link_unlearning
+        return fn(as_graph_model(model, self.kind, getattr(self.model, "model_config", None)), self._view(model),
+                  reference, **kw)
+
+    def finish(self, result):
+        if self.model is not self.user_model:  # the library wrapped the user's module: hand back their class
+            result.model = unwrap(result.model)
+        result.data = serving_data(self.data, self.task_data)
+        result.extra["validation_seconds"] = self.validation_seconds
+        return result
+
+
+def apply_graph_request(who: str, data, request, device):
+    """The request applied to ``data`` on ``device`` (an applied problem passes through)."""
+    from ..requests.edge import EdgeUnlearningProblem
+    from .node_classification import NodeUnlearningProblem
+
+    if isinstance(data, (EdgeUnlearningProblem, NodeUnlearningProblem)):
+        return data.to(device)
+    if request is None:
+        raise ValueError(f"{who}: no deletion request given")
+    if not hasattr(request, "apply"):
+        raise ValueError(f"{who}: request must be a deletion request such as EdgeDeletion, "
+                         f"got {type(request).__name__}")
+    return request.apply(data.to(device))
+
+
+__all__ = ["GraphTask", "apply_graph_request"]
