@@ -15,6 +15,7 @@ from tqdm.auto import tqdm
 
 from .core.profiling import RunMonitor, resolve_device
 from .core.rng import seeded_rng
+from .core.runner import run_methods as core_run_methods
 from .data.registry import load_dataset
 from .methods import get_method
 from .metrics.report import aggregate_seeds
@@ -100,22 +101,18 @@ def run_methods(methods, original, data, request, options: dict, config: TrainCo
     """Unlearn ``request`` with every method (retrain gets the training recipe); returns
     ``({name: UnlearnResult}, retrain model)``. Records each method's repr in ``method_params``;
     with ``audit_dir``, saves each result to ``audit_dir/<method>-seed<seed>/`` (``result.save``)."""
-    results, reference = {}, None
+    built = []
     for name in methods:
-        bar.set_postfix_str(f"seed {seed}: {name}")
         opts = {"device": device, "seed": seed, **options.get(name, {})}
         if name == REFERENCE:
             opts.setdefault("config", config)
-        method = get_method(name, **opts)
+        built.append((name, get_method(name, **opts)))
         if method_params is not None:
-            method_params.setdefault(name, repr(method))
-        results[name] = method.unlearn(original, data, request)
-        if name == REFERENCE:
-            reference = results[name].model
-        if audit_dir is not None:
-            results[name].save(Path(audit_dir) / f"{name}-seed{seed}")
-        bar.update(1)
-    return results, reference
+            method_params.setdefault(name, repr(built[-1][1]))
+    bar.set_postfix_str(f"seed {seed}: {methods[0] if methods else ''}")
+    results = core_run_methods(built, original, data, request, seed=seed, audit_dir=audit_dir,
+                               on_done=lambda name, res: (bar.set_postfix_str(f"seed {seed}: {name} done"), bar.update(1)))
+    return results, results[REFERENCE].model if REFERENCE in results else None
 
 
 def run_edge_experiment(dataset: str, conv: str = "gcn", fraction: float = 0.05, setting: str = "out",

@@ -4,10 +4,10 @@ method, evaluate everything on the retained data against Gold. Shared by the ``r
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Iterable
 
 from graph_unlearn.core.rng import seeded_rng
+from graph_unlearn.core.runner import run_methods
 from graph_unlearn.metrics import aggregate_seeds
 
 from .data import InteractionData
@@ -100,21 +100,26 @@ def run_one(data, model, kind: str, fraction: float, methods: Iterable[str], see
     deletion = request.apply(data)
     forget = (deletion.forget_user, deletion.forget_item)
     rows = {"original": {**measure(model, deletion.retained, forget, seed), "seconds": 0.0, "peak_mem_mb": 0.0}}
-    for name in methods:
-        if name not in METHODS:
-            raise ValueError(f"unknown method {name!r}: use {sorted(METHODS)}")
-        unl = METHODS[name](device=device, seed=seed, **method_options(name, train, overrides))
-        if name == "gradient_ascent" and deletion.num_forget == 0:
+    unknown = [name for name in methods if name not in METHODS]
+    if unknown:
+        raise ValueError(f"unknown method {unknown[0]!r}: use {sorted(METHODS)}")
+
+    def skip(name, unl):   # a method that only ascends on the forget set has nothing to work on
+        return "no forget set" if name == "gradient_ascent" and deletion.num_forget == 0 else None
+
+    def done(name, res):
+        if res is None:
             log(f"  {name:16s} n/a: the request forgets no interaction")
-            continue
-        res = unl.unlearn(model, data, request)
-        if audit_dir is not None:
-            res.save(Path(audit_dir) / f"{name}-seed{seed}")
+            return
         row = measure(res.model, deletion.retained, forget, seed)
         row.update(seconds=res.seconds, peak_mem_mb=res.peak_mem_mb, epochs=res.epochs)
         rows[name] = row
         log(f"  {name:16s} test R@20 {row['test_recall20']:.4f} forget R@20 {row.get('forget_recall20', float('nan')):.4f} "
             f"MIA {row['mia_auc']:.3f} {res.seconds:.1f}s")
+
+    built = [(name, METHODS[name](device=device, seed=seed, **method_options(name, train, overrides)))
+             for name in methods]
+    run_methods(built, model, data, request, seed=seed, audit_dir=audit_dir, skip=skip, on_done=done)
     rows["_request"] = {"kind": kind, "size": len(request), "forget_interactions": deletion.num_forget}
     return rows
 

@@ -1,9 +1,43 @@
-"""The one optimisation loop every fine-tuning-style unlearner runs."""
+"""The one optimisation loop every fine-tuning-style unlearner runs (:func:`optimise`), and its
+two parts for methods whose batches follow their own schedule (:func:`make_optimizer`,
+:func:`take_step`: SCRUB's max/min phases, Bad Teacher's mixed batches, LAF's stages)."""
 from __future__ import annotations
 
 from typing import Callable, Iterable
 
 import torch
+from torch import nn
+
+
+def make_optimizer(params: Iterable[torch.nn.Parameter], lr: float, weight_decay: float = 0.0,
+                   optimizer: str = "adam") -> torch.optim.Optimizer:
+    """Adam (or ``"sgd"``) over the trainable ``params``; a clear error when there are none."""
+    params = [p for p in params if p.requires_grad]
+    if not params:
+        raise ValueError("no trainable parameters")
+    if optimizer == "adam":
+        return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+    if optimizer == "sgd":
+        return torch.optim.SGD(params, lr=lr, weight_decay=weight_decay)
+    raise ValueError(f"unknown optimizer {optimizer!r}: use 'adam' or 'sgd'")
+
+
+def take_step(opt: torch.optim.Optimizer, loss: torch.Tensor, model: nn.Module | None = None,
+              grad_hook: Callable[[nn.Module], None] | None = None, max_grad_norm: float | None = None,
+              params: list | None = None, where: str = "") -> None:
+    """One optimiser step on ``loss`` with a finiteness check (and an optional gradient mask
+    ``grad_hook(model)`` or clip to ``max_grad_norm`` over ``params`` or the model's)."""
+    if not torch.isfinite(loss):
+        raise FloatingPointError(f"loss became {float(loss)}{where}; lower the learning rate")
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    if grad_hook is not None:
+        grad_hook(model)
+    if max_grad_norm is not None:
+        clip = params if params is not None else (model.parameters() if model is not None else None)
+        if clip is not None:
+            torch.nn.utils.clip_grad_norm_(clip, max_grad_norm)
+    opt.step()
 
 
 def optimise(params: Iterable[torch.nn.Parameter], objective: Callable[[int], tuple[torch.Tensor, dict]], *,
@@ -19,22 +53,11 @@ def optimise(params: Iterable[torch.nn.Parameter], objective: Callable[[int], tu
         raise ValueError("optimise: no trainable parameters")
     if steps < 0:
         raise ValueError(f"steps must be >= 0, got {steps}")
-    if optimizer == "adam":
-        opt = torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
-    elif optimizer == "sgd":
-        opt = torch.optim.SGD(params, lr=lr, weight_decay=weight_decay)
-    else:
-        raise ValueError(f"unknown optimizer {optimizer!r}: use 'adam' or 'sgd'")
+    opt = make_optimizer(params, lr, weight_decay, optimizer)
     history = []
     for step in range(steps):
-        opt.zero_grad(set_to_none=True)
         loss, logs = objective(step)
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"loss became {float(loss)} at step {step}; lower the learning rate")
-        loss.backward()
-        if max_grad_norm is not None:
-            torch.nn.utils.clip_grad_norm_(params, max_grad_norm)
-        opt.step()
+        take_step(opt, loss, max_grad_norm=max_grad_norm, params=params, where=f" at step {step}")
         rec = {"step": step, "loss": float(loss.detach()), **logs}
         history.append(rec)
         if progress is not None:

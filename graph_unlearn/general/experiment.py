@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from pathlib import Path
 from typing import Callable, Iterable
 
 import torch
 
 from ..core.profiling import current_rss_mb, resolve_device
+from ..core.runner import run_methods
 from ..metrics import aggregate_seeds, compare_to_reference
 from ..metrics.general import average_gap, relearn_time
 from .data import load_general_dataset, make_request
@@ -145,18 +145,22 @@ def run_general_experiment(dataset: str, scenario: str = "random", methods: Iter
         train_seconds = time.perf_counter() - t
         log(f"seed {seed}: original trained in {train_seconds:.1f}s ({data.recipe.epochs} epochs)")
         random_model = reinitialize(original, 10_000 + seed).to(dev) if data.task == "classification" else None
-        results = {}
-        for name in methods:
-            um = get_general_method(name, device=dev, seed=seed, **opts.get(name, {}))
+        def skip(name, um):
             if not handles(um, data.task):
                 notes.append(f"{name} skipped: it supports {um.tasks} only")
-                continue
-            results[name] = um.unlearn(original, data, request)
-            if audit_dir is not None:
-                results[name].save(Path(audit_dir) / f"{name}-seed{seed}")
-            log(f"seed {seed}: {name} done in {results[name].seconds:.1f}s")
+                return "task"
+            return None
+
+        def done(name, res):
+            if res is None:
+                return
+            log(f"seed {seed}: {name} done in {res.seconds:.1f}s")
             if verbose:
-                print(f"[{dataset}/{scenario}/seed {seed}] {results[name]}", flush=True)
+                print(f"[{dataset}/{scenario}/seed {seed}] {res}", flush=True)
+
+        built = [(name, get_general_method(name, device=dev, seed=seed, **opts.get(name, {}))) for name in methods]
+        results = run_methods(built, original, data, request, seed=seed, audit_dir=audit_dir, skip=skip,
+                              on_done=done)
         retrain = results["retrain"].model
         rows = {"original": evaluate_general(original, data, request, retrain=retrain,
                                              random_model=random_model, seed=seed)}

@@ -61,6 +61,21 @@ def batches(n: int, batch_size: int, generator: torch.Generator | None = None, s
     return order.split(batch_size)
 
 
+def paired_batches(n_a: int, n_b: int, batch_size: int, gen: torch.Generator, device, *, cycle_b: bool = True):
+    """One epoch over ``A`` in shuffled batches, each paired with a batch of ``B`` (``B`` cycled
+    when shorter): yields ``(idx_a, idx_b)``."""
+    a = torch.randperm(n_a, generator=gen).split(batch_size)
+    b_all = torch.randperm(n_b, generator=gen)
+    if n_b == 0:
+        raise ValueError("the second set is empty")
+    for i, ia in enumerate(a):
+        start = (i * batch_size) % n_b
+        ib = b_all[start:start + batch_size]
+        if len(ib) < min(batch_size, n_b):
+            ib = torch.cat([ib, b_all[:min(batch_size, n_b) - len(ib)]])
+        yield ia.to(device), ib.to(device)
+
+
 def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss: LossFn, config: TrainConfig, *,
         seed: int = 0, device: str | torch.device = "cpu") -> nn.Module:
     """Train ``model`` in place with Adam on ``(x, y)`` for ``config.epochs`` epochs."""
@@ -223,19 +238,30 @@ class SampleTask(UnlearningTask):
         return len(self._problem.xf)
 
     def loss_stream(self, gen: torch.Generator, batch_size: int | None):
-        """Each call: the next shuffled batch of :math:`D_r` and of :math:`D_f` (each a fresh
-        permutation per pass), their losses by the loss hook."""
+        """Each call: the next shuffled batch of :math:`D_r` and/or of :math:`D_f` (a fresh
+        permutation per pass; with both, each batch of a pass over :math:`D_r` is paired with one
+        of :math:`D_f`, cycled when shorter, :func:`paired_batches`), their losses by the hook."""
         pb = self._problem
-        r_stream = _IndexStream(len(pb.xr), batch_size or max(len(pb.xr), 1), gen, self.device)
-        f_stream = _IndexStream(len(pb.xf), batch_size or max(len(pb.xf), 1), gen, self.device)
+        n_r, n_f = len(pb.xr), len(pb.xf)
+        r_stream = _IndexStream(n_r, batch_size or max(n_r, 1), gen, self.device)
+        f_stream = _IndexStream(n_f, batch_size or max(n_f, 1), gen, self.device)
+        pairs: list = []
+
+        def next_pair():
+            if not pairs:   # a new pass over D_r, each batch paired with a batch of D_f (cycled when shorter)
+                pairs.extend(paired_batches(n_r, n_f, batch_size or max(n_r, 1), gen, self.device))
+            return pairs.pop(0)
 
         def losses(model, retain: bool = True, forget: bool = True, swap: bool = False) -> StepLosses:
             out = StepLosses()
+            if retain and forget:
+                i, j = next_pair()
+            else:
+                i = r_stream.next() if retain else None
+                j = f_stream.next() if forget else None
             if retain:
-                i = r_stream.next()
                 out.retain = pb.loss(model(pb.xr[i]), pb.yr[i])
             if forget:
-                j = f_stream.next()
                 out.forget = pb.loss(model(pb.xf[j]), pb.yf[j])
             return out
         return losses

@@ -18,7 +18,8 @@ from ...core.distillation import two_teacher_loss
 from ...core.options import check_fraction, check_int, check_positive
 from ...core.unlearner import clone_model
 from ..models import reinitialize
-from .base import GeneralUnlearner, adam, step
+from ...core.optim import make_optimizer, take_step
+from .base import GeneralUnlearner
 
 
 class BadTeacher(GeneralUnlearner):
@@ -48,7 +49,7 @@ class BadTeacher(GeneralUnlearner):
         x = torch.cat([pb.xr[keep], pb.xf])
         is_forget = torch.cat([torch.zeros(n_r, dtype=torch.bool), torch.ones(len(pb.xf), dtype=torch.bool)])
         is_forget = is_forget.to(self.device)
-        opt = adam(student.parameters(), self.lr)
+        opt = make_optimizer(student.parameters(), self.lr)
         for _ in range(self.epochs):
             for idx in self.epoch_batches(len(x), gen):
                 xb, fb = x[idx], is_forget[idx]
@@ -59,5 +60,5 @@ class BadTeacher(GeneralUnlearner):
                 loss, _ = two_teacher_loss(out[~fb], t_keep, out[fb], t_forget, retain_weight=share,
                                            forget_weight=1.0 - share,
                                            temperature=self.temperature)
-                step(opt, loss)
+                take_step(opt, loss)
         return student, self.epochs, {"retain_subset": n_r}

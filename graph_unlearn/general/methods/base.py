@@ -8,6 +8,7 @@ from typing import Callable
 import torch
 from torch import nn
 
+from ...core.optim import make_optimizer, take_step
 from ...core.options import OptionError, check_int
 from ...core.unlearner import Unlearner
 from ..data import GeneralData
@@ -83,46 +84,12 @@ class GeneralUnlearner(Unlearner):
                      lr: float, gen: torch.Generator, sign: float = 1.0) -> None:
         """``epochs`` Adam passes over shuffled minibatches of ``(x, y)`` on ``sign * loss``
         (``sign=-1``: gradient ascent)."""
-        opt = adam(net.parameters(), lr)
+        opt = make_optimizer(net.parameters(), lr)
         for _ in range(epochs):
             for idx in self.epoch_batches(len(x), gen):
-                step(opt, sign * loss(net(x[idx]), y[idx]))
+                take_step(opt, sign * loss(net(x[idx]), y[idx]))
 
 
-def paired_batches(n_a: int, n_b: int, batch_size: int, gen: torch.Generator, device, *, cycle_b: bool = True):
-    """One epoch over ``A`` in shuffled batches, each paired with a batch of ``B`` (``B`` cycled
-    when shorter): yields ``(idx_a, idx_b)``."""
-    a = torch.randperm(n_a, generator=gen).split(batch_size)
-    b_all = torch.randperm(n_b, generator=gen)
-    if n_b == 0:
-        raise ValueError("the second set is empty")
-    for i, ia in enumerate(a):
-        start = (i * batch_size) % n_b
-        ib = b_all[start:start + batch_size]
-        if len(ib) < min(batch_size, n_b):
-            ib = torch.cat([ib, b_all[:min(batch_size, n_b) - len(ib)]])
-        yield ia.to(device), ib.to(device)
-
-
-def adam(params, lr: float, weight_decay: float = 0.0) -> torch.optim.Optimizer:
-    params = [p for p in params if p.requires_grad]
-    if not params:
-        raise ValueError("no trainable parameters")
-    return torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
-
-
-def step(opt: torch.optim.Optimizer, loss: torch.Tensor, model: nn.Module | None = None,
-         grad_hook: Callable[[nn.Module], None] | None = None, max_grad_norm: float | None = None):
-    """One optimiser step with a finiteness check (and an optional gradient mask/clip)."""
-    if not torch.isfinite(loss):
-        raise FloatingPointError(f"loss became {float(loss)}; lower the learning rate")
-    opt.zero_grad(set_to_none=True)
-    loss.backward()
-    if grad_hook is not None:
-        grad_hook(model)
-    if max_grad_norm is not None and model is not None:
-        torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
-    opt.step()
 
 
 def random_other_labels(y: torch.Tensor, num_classes: int, gen: torch.Generator) -> torch.Tensor:

@@ -21,7 +21,9 @@ from ...core.unlearner import clone_model
 from ..data import TrainConfig
 from ..models import reinitialize
 from ..task import fit
-from .base import GeneralUnlearner, adam, paired_batches, step
+from ...core.optim import make_optimizer, take_step
+from ..task import paired_batches
+from .base import GeneralUnlearner
 
 
 def attention_map(h: torch.Tensor) -> torch.Tensor:
@@ -60,7 +62,7 @@ class Blindspot(GeneralUnlearner):
         proxy.eval()
         net = clone_model(model, self.device).train()
         has_feats = hasattr(net, "features")
-        opt, gen = adam(net.parameters(), self.lr), self.generator()
+        opt, gen = make_optimizer(net.parameters(), self.lr), self.generator()
         for _ in range(self.epochs):
             for ir, jf in paired_batches(len(pb.xr), len(pb.xf), self.batch_size, gen, self.device):
                 xf = pb.xf[jf]
@@ -73,5 +75,5 @@ class Blindspot(GeneralUnlearner):
                     for h, hp in zip(net.features(xf), p_feats):
                         att = (attention_map(h) - attention_map(hp)).norm(dim=1).mean()
                         forget = forget + self.attention_weight * att
-                step(opt, pb.loss(net(pb.xr[ir]), pb.yr[ir]) + self.forget_weight * forget)
+                take_step(opt, pb.loss(net(pb.xr[ir]), pb.yr[ir]) + self.forget_weight * forget)
         return net, self.epochs, {}

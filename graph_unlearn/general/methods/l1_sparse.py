@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from ...core.options import check_int, check_non_negative, check_positive
 from ...core.unlearner import clone_model
-from .base import GeneralUnlearner, adam, step
+from ...core.optim import make_optimizer, take_step
+from .base import GeneralUnlearner
 
 
 class L1Sparse(GeneralUnlearner):
@@ -26,10 +27,10 @@ class L1Sparse(GeneralUnlearner):
     def _unlearn(self, model, data, request):
         pb = self.problem(data, request)
         net = clone_model(model, self.device).train()
-        opt, gen = adam(net.parameters(), self.lr), self.generator()
+        opt, gen = make_optimizer(net.parameters(), self.lr), self.generator()
         plan = [idx for _ in range(self.epochs) for idx in self.epoch_batches(len(pb.xr), gen)]
         for t, idx in enumerate(plan):
             g = self.gamma * (1 - t / len(plan))
             l1 = sum(p.abs().sum() for p in net.parameters())
-            step(opt, pb.loss(net(pb.xr[idx]), pb.yr[idx]) + g * l1)
+            take_step(opt, pb.loss(net(pb.xr[idx]), pb.yr[idx]) + g * l1)
         return net, self.epochs, {}

@@ -49,7 +49,9 @@ from torch import nn
 from ...core.options import check_int, check_non_negative, check_positive
 from ...core.unlearner import clone_model
 from ..models import penultimate_features
-from .base import GeneralUnlearner, adam, paired_batches, step
+from ...core.optim import make_optimizer, take_step
+from ..task import paired_batches
+from .base import GeneralUnlearner
 
 
 class FeatureVAE(nn.Module):
@@ -74,10 +76,10 @@ class FeatureVAE(nn.Module):
 def fit_vae(z: torch.Tensor, *, latent: int = 16, hidden: int = 128, epochs: int = 30, lr: float = 1e-3,
             batch_size: int = 64, generator: torch.Generator) -> FeatureVAE:
     vae = FeatureVAE(z.size(1), latent, hidden).to(z.device)
-    opt = adam(vae.parameters(), lr)
+    opt = make_optimizer(vae.parameters(), lr)
     for _ in range(epochs):
         for idx in torch.randperm(len(z), generator=generator).split(batch_size):
-            step(opt, vae.neg_elbo(z[idx.to(z.device)], generator).mean())
+            take_step(opt, vae.neg_elbo(z[idx.to(z.device)], generator).mean())
     for p in vae.parameters():
         p.requires_grad_(False)
     return vae.eval()
@@ -115,20 +117,20 @@ def laf_unlearn(net: nn.Module, original: nn.Module, x_retain: torch.Tensor, x_f
     for p in head.parameters():
         p.requires_grad_(False)
     body = [p for p in net.parameters() if p.requires_grad]
-    opt = adam(body, lr)
+    opt = make_optimizer(body, lr)
     net.train()
     for _ in range(epochs):
         for jf, ir in paired_batches(len(x_forget), len(x_retain), batch_size, gen, dev):
             lr_term = vae_r.neg_elbo(penultimate_features(net, x_retain[ir])).mean()
             lf_term = F.relu(margin - vae_f.neg_elbo(penultimate_features(net, x_forget[jf]))).mean()
-            step(opt, lr_term + forget_weight * lf_term)
-    opt = adam(body, lr)
+            take_step(opt, lr_term + forget_weight * lf_term)
+    opt = make_optimizer(body, lr)
     for _ in range(repair_epochs):
         for idx in torch.randperm(len(x_retain), generator=gen).split(batch_size):
             idx = idx.to(dev)
             if len(idx) < 2:
                 continue
-            step(opt, info_nce(penultimate_features(net, x_retain[idx]), zr0[idx], temperature))
+            take_step(opt, info_nce(penultimate_features(net, x_retain[idx]), zr0[idx], temperature))
     for p in head.parameters():
         p.requires_grad_(True)
     net.eval()

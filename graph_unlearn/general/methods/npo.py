@@ -36,7 +36,9 @@ from ...core.npo import npo_loss
 from ...core.options import check_int, check_non_negative, check_positive
 from ...core.unlearner import clone_model
 from ..task import LossFn
-from .base import GeneralUnlearner, adam, paired_batches, step
+from ...core.optim import make_optimizer, take_step
+from ..task import paired_batches
+from .base import GeneralUnlearner
 
 
 def npo_unlearn(net: nn.Module, reference: nn.Module, xf: torch.Tensor, yf: torch.Tensor, loss: LossFn, *,
@@ -53,7 +55,7 @@ def npo_unlearn(net: nn.Module, reference: nn.Module, xf: torch.Tensor, yf: torc
         reference.eval()
         logp_ref = -loss(reference(xf), yf, reduction="none").detach()
     use_retain = xr is not None and retain_weight > 0 and len(xr) > 0
-    opt = adam(net.parameters(), lr)
+    opt = make_optimizer(net.parameters(), lr)
     history = []
     for _ in range(epochs):
         if use_retain:
@@ -63,7 +65,7 @@ def npo_unlearn(net: nn.Module, reference: nn.Module, xf: torch.Tensor, yf: torc
         for jf, ir in plan:
             l_npo = npo_loss(-loss(net(xf[jf]), yf[jf], reduction="none"), logp_ref[jf], beta)
             total = l_npo + (retain_weight * loss(net(xr[ir]), yr[ir]) if use_retain else 0.0)
-            step(opt, total)
+            take_step(opt, total)
             history.append(float(l_npo.detach()))
     return history
 

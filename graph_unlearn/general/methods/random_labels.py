@@ -15,7 +15,9 @@ from torch import nn
 
 from ...core.options import check_int, check_non_negative, check_positive
 from ...core.unlearner import clone_model
-from .base import GeneralUnlearner, Problem, adam, paired_batches, random_other_labels, step
+from ...core.optim import make_optimizer, take_step
+from ..task import paired_batches
+from .base import GeneralUnlearner, Problem, random_other_labels
 
 
 def random_targets(pb: Problem, gen: torch.Generator) -> torch.Tensor:
@@ -32,14 +34,14 @@ def random_label_finetune(net: nn.Module, pb: Problem, *, epochs: int, lr: float
     """``epochs`` passes over :math:`D_f` with random targets, each forget batch paired with a
     retained batch weighted by ``retain_weight`` (0 = forget data only)."""
     y_tilde = random_targets(pb, gen)
-    opt = adam(net.parameters(), lr)
+    opt = make_optimizer(net.parameters(), lr)
     net.train()
     for _ in range(epochs):
         for jf, ir in paired_batches(len(pb.xf), len(pb.xr), batch_size, gen, device):
             loss = pb.loss(net(pb.xf[jf]), y_tilde[jf])
             if retain_weight:
                 loss = loss + retain_weight * pb.loss(net(pb.xr[ir]), pb.yr[ir])
-            step(opt, loss, net, grad_hook)
+            take_step(opt, loss, net, grad_hook)
     return net
 
 

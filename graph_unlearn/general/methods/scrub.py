@@ -22,7 +22,8 @@ import torch
 from ...core.distillation import distillation_kl
 from ...core.options import OptionError, check_fraction, check_int, check_non_negative, check_positive
 from ...core.unlearner import clone_model
-from .base import GeneralUnlearner, adam, step
+from ...core.optim import make_optimizer, take_step
+from .base import GeneralUnlearner
 
 
 class SCRUB(GeneralUnlearner):
@@ -57,8 +58,8 @@ class SCRUB(GeneralUnlearner):
         pb = self.problem(data, request)
         teacher = clone_model(model, self.device).eval()
         student = clone_model(model, self.device).train()
-        opt = adam(student.parameters(), self.lr)
-        opt_max = adam(student.parameters(), self.forget_lr or self.lr)
+        opt = make_optimizer(student.parameters(), self.lr)
+        opt_max = make_optimizer(student.parameters(), self.forget_lr or self.lr)
         gen = self.generator()
         for epoch in range(self.epochs):
             n_r = max(1, int(round(self.retain_fraction * len(pb.xr))))
@@ -67,10 +68,10 @@ class SCRUB(GeneralUnlearner):
                     t = teacher(pb.xr[idx])
                 out = student(pb.xr[idx])
                 loss = self.retain_weight * distillation_kl(out, t, self.temperature) + self.gamma * pb.loss(out, pb.yr[idx])
-                step(opt, loss)
+                take_step(opt, loss)
             if epoch < self.max_epochs:
                 for idx in self.epoch_batches(len(pb.xf), gen, self.forget_batch_size):
                     with torch.no_grad():
                         t = teacher(pb.xf[idx])
-                    step(opt_max, -distillation_kl(student(pb.xf[idx]), t, self.temperature))
+                    take_step(opt_max, -distillation_kl(student(pb.xf[idx]), t, self.temperature))
         return student, self.epochs, {}
