@@ -141,7 +141,7 @@ def test_clear_errors(digits, trained):
         GeneralData.from_tensors(x, y, num_classes=5)
     with pytest.raises(ValueError, match="x_train has 1200 samples but y_train has 1199"):
         FineTune().unlearn(model, (x, y[:-1]), [1, 2])
-    with pytest.raises(TypeError, match="data must be a GeneralData, an \\(x_train, y_train\\) pair"):
+    with pytest.raises(TypeError, match="samples: a GeneralData, an \\(x, y\\) pair"):
         FineTune().unlearn(model, {"x": x}, [1, 2])
     with pytest.raises(TypeError, match="x_train must be numeric"):
         GeneralData.from_tensors(np.array(["a"] * 4), np.arange(4))

@@ -258,7 +258,7 @@ def test_tiny_learning_rate_is_flagged_noop(name):
     assert res.audit["forget_output_shift_rel"] < 1e-3
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
-        ok = cls(epochs=5).unlearn(link_original(), split, EdgeDeletion(forget))
+        ok = cls(steps=5).unlearn(link_original(), split, EdgeDeletion(forget))
     assert not ok.noop and ok.audit["forget_output_shift_rel"] > 1e-2
     print(name, "lr=1e-7 shift", res.audit["forget_output_shift_rel"], "default shift",
           ok.audit["forget_output_shift_rel"])

@@ -171,12 +171,14 @@ def check_recipe(owner: Any, name: str, config: Any, cls: type | None = None, al
 
 
 def check_loss_hook(owner: Any, name: str, value: Any):
-    """A loss hook: ``None`` (the task's default), a loss name or a callable
-    ``loss(outputs, targets, reduction="mean")`` (the name is checked against the task's losses
-    when the task is built)."""
-    if value is None or callable(value) or isinstance(value, str):
+    """A loss hook of the sample task: ``None`` (its default), one of its named losses or a
+    callable ``loss(outputs, targets, reduction="mean")``."""
+    from ..general.task import LOSSES   # the sample task's named losses (imported when checked)
+
+    if value is None or callable(value) or (isinstance(value, str) and value in LOSSES):
         return value
-    _fail(owner, name, "None, a loss name or a callable loss(outputs, targets, reduction='mean')", value)
+    _fail(owner, name, f"None, one of {', '.join(map(repr, LOSSES))} or a callable "
+                       f"loss(outputs, targets, reduction='mean')", value)
 
 
 __all__ += ["check_recipe", "check_loss_hook"]

@@ -150,6 +150,9 @@ def resolve_task(unlearner, model: nn.Module, data: Any, request: Any, **options
     for family in families:
         if family.claims(data, request):
             return family.build(unlearner, model, data, request, **options)
+    own = [f for f in families if set(getattr(f, "kinds", (f.kind,))) >= set(unlearner.supports)]
+    if len(own) == 1:   # a method of one domain: that domain says what it accepts
+        return own[0].build(unlearner, model, data, request, **options)
     raise TypeError(
         f"{unlearner.name}: cannot tell which task this is (data {type(data).__name__}, request "
         f"{type(request).__name__}). Graphs: a torch_geometric Data, RandomLinkSplit's (train, val, test), "

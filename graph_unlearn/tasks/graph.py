@@ -59,6 +59,8 @@ def _graph_data(data) -> bool:
 class GraphTask(UnlearningTask):
     """Link prediction (``kind="link"``) or node classification (``kind="node"``)."""
 
+    kinds = ("link", "node")
+
     def __init__(self, model, problem, td, request, device, user_model, validation_seconds: float):
         super().__init__(model, problem, None, device)
         from ..methods.base import task_ops
