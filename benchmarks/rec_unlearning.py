@@ -87,8 +87,8 @@ def write(report: dict, stem: str = "rec_unlearning"):
              f"({', '.join(report['models'])} x {', '.join(report['kinds'])} x seeds {report['seeds']}).", ""]
     if report.get("tuning"):
         lines += ["## MMRecUn weights chosen on validation", "",
-                  "Grid: Adam (lr 5e-4, alpha 1) and SGD with lr in {0.3, 1, 3, 10, 30} x alpha (forget weight) in {1, 4}; "
-                  "beta = 1, lambda = 1e-4, 30 steps; chosen per (model, kind) on the seed-0 original with a tuning "
+                  "Grid: Adam (lr 5e-4, forget_weight 1) and SGD with lr in {0.3, 1, 3, 10, 30} x forget_weight in {1, 4}; "
+                  "retain_weight = 1, lambda = 1e-4, 30 steps; chosen per (model, kind) on the seed-0 original with a tuning "
                   "request (seed 999), by validation Recall@20 and the tuning request's forget Recall@20 against a "
                   "never-seen target, among the settings that keep 95% of the original's validation Recall@20 "
                   "(`recsys.experiment.tune_mmrecun`); the evaluated forget sets are never used.", "",
@@ -97,7 +97,7 @@ def write(report: dict, stem: str = "rec_unlearning"):
             best = min(t["grid"], key=lambda r: r["cost"])
             lines.append(f"| {key.split('/')[0]} | {key.split('/')[1]} | {t['chosen']} | {best['cost']:.3f} |")
         lines += ["", "Why MMRecUn barely forgets random interactions: on the LightGCN tuning request (seed 999), "
-                  "Adam with lr 2e-3 / 5e-3 / 1e-2 / 3e-2 (alpha 1 or 4, 30 steps) moved the tuning forget set's "
+                  "Adam with lr 2e-3 / 5e-3 / 1e-2 / 3e-2 (forget_weight 1 or 4, 30 steps) moved the tuning forget set's "
                   "Recall@20 to 0.385 / 0.321 / 0.193 / 0.013 (target 0.338, original 0.403) but validation "
                   "Recall@20 fell with it, to 0.314 / 0.242 / 0.147 / 0.048 (original 0.338): reverse BPR pushes "
                   "each user away from ~4 of their own items, and their other liked items move with them. "

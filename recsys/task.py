@@ -152,6 +152,35 @@ class RecTask(UnlearningTask):
         out = model(self._graphs[dev])
         return model.score_pairs(out, self.deletion.forget_user.to(dev), self.deletion.forget_item.to(dev))
 
+    @torch.no_grad()
+    def element_scores(self, model, holdout=None, original_data: bool = False):
+        """Scores, on the retained graph, of the forgotten interactions and of ``holdout``: the
+        withheld pairs (a :class:`~recsys.requests.RecDeletion` from
+        :func:`~recsys.requests.withhold_holdout`, or a ``(users, items)`` pair); ``None`` without.
+        For user (item) deletions an element is a user (item): the mean score of its pairs."""
+        from .models.pyg import as_rec_model
+
+        net = as_rec_model(model, self.data)
+        net.eval()
+        p = next(iter(net.parameters()), None)
+        dev = p.device if p is not None else self.device
+        out = net(net.build_graph(self.data if original_data else self.deletion.retained, dev))
+        group = {"users": 0, "items": 1}.get(getattr(self.request, "kind", None))
+
+        def score(u, i):
+            u, i = torch.as_tensor(u).long().to(dev), torch.as_tensor(i).long().to(dev)
+            s = net.score_pairs(out, u, i)
+            if group is None:
+                return s
+            keys, inv = torch.unique(u if group == 0 else i, return_inverse=True)
+            return torch.zeros(keys.numel(), device=dev).index_add_(0, inv, s) / torch.bincount(inv).float()
+
+        forget = score(self.deletion.forget_user, self.deletion.forget_item)
+        if holdout is None:
+            return forget, None
+        u, i = (holdout.forget_user, holdout.forget_item) if hasattr(holdout, "forget_user") else holdout
+        return forget, score(u, i)
+
     def evaluate(self, model, reference=None, **kw) -> dict:
         """Full-ranking Recall/NDCG on the retained data's test, retained and forgotten
         interactions (:func:`recsys.evaluation.evaluate`) and the interaction membership attack."""

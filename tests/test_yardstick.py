@@ -450,3 +450,97 @@ def test_link_evaluation_reports_the_matched_holdout_attack():
     ret = evaluate_link_unlearning(link_retrain(0), p, resamples=5)
     assert utu["holdout_auc_low"] > 0.55 and utu["holdout_auc"] > ret["holdout_auc_high"]
     assert ret["holdout_auc_low"] <= 0.5 <= ret["holdout_auc_high"]
+
+
+# -- the yardstick once for every task, through the task protocol --------------------------------------
+def _check_table(rows, *, kind):
+    """The statements of issue 11 on a forgetting_table: the original (nothing done) is told
+    from its holdout, retrain is not; completeness 0 for the original and high for a retrain seed
+    outside the band."""
+    print(kind, {n: {k: round(v, 3) for k, v in r.items() if isinstance(v, float)} for n, r in rows.items()})
+    o, r, extra = rows["original"], rows["retrain"], rows["retrain_extra"]
+    assert o["holdout_auc"] > r["holdout_auc_high"], (kind, o, r)
+    assert r["holdout_auc_low"] <= 0.5 <= r["holdout_auc_high"], (kind, r)
+    assert o["completeness_holdout"] == 0.0 and o["completeness_dist"] == 0.0
+    assert o["dist_mean_abs_z"] > extra["dist_mean_abs_z"]          # the ceiling is above the noise floor
+    assert rows["another_retrain"]["completeness_dist"] >= 0.8, rows["another_retrain"]
+
+
+def test_forgetting_table_on_links():
+    from graph_unlearn import EdgeDeletion
+    from graph_unlearn.core.task import make_task
+    from graph_unlearn.metrics.yardstick import forgetting_table
+
+    split, forget = link_setup()
+    task = make_task(link_original(), split, EdgeDeletion(forget))
+    rows = forgetting_table(task, {"utu": link_original(), "another_retrain": link_retrain(3)},
+                            original=link_original(), retrains=[link_retrain(s) for s in (0, 1, 2)])
+    _check_table(rows, kind="link")
+    assert rows["utu"]["completeness_holdout"] < 0.8          # UtU's weights still remember D_f
+
+
+def test_forgetting_table_on_nodes():
+    from graph_unlearn import NodeDeletion
+    from graph_unlearn.core.task import make_task
+    from graph_unlearn.metrics.yardstick import forgetting_table
+
+    split, forget = node_setup()
+    task = make_task(node_model("original", 0), split, NodeDeletion(forget))
+    assert task.data.split.holdout_idx is not None            # carried through the move to the device
+    # retrain seeds of this recipe differ in calibration (early stopping picks different epochs:
+    # mean forget log-probability -0.38 at seeds 0-2, -0.54 at seeds 3-4), so a band of two seeds is
+    # too narrow to place a third; with a band of six, every further seed tried (7-12) scores >= 0.85
+    rows = forgetting_table(task, {"another_retrain": node_model("retrain", 7)}, original=node_model("original", 0),
+                            retrains=[node_model("retrain", s) for s in range(7)])
+    _check_table(rows, kind="node")
+
+
+def test_forgetting_table_on_rec_interactions():
+    from recsys.requests import InteractionDeletion
+
+    from graph_unlearn.core.task import make_task
+    from graph_unlearn.metrics.yardstick import forgetting_table
+
+    train_data, forget_del, hold_del = rec_setup("interactions")
+    request = InteractionDeletion(forget_del.forget_user, forget_del.forget_item)
+    original = rec_model("interactions", "original", 0)[0]
+    task = make_task(original, train_data, request)
+    rows = forgetting_table(task, {"another_retrain": rec_model("interactions", "retrain", 3)[0]}, original=original,
+                            retrains=[rec_model("interactions", "retrain", s)[0] for s in (0, 1, 2)], holdout=hold_del)
+    _check_table(rows, kind="rec")
+
+
+def test_target_counts_only_where_the_original_fails():
+    from graph_unlearn.metrics.yardstick import met_only_where_original_fails
+
+    rows = {"original": {"gap": 0.01}, "a": {"gap": 0.015}, "b": {"gap": 0.05}}
+    assert met_only_where_original_fails(rows, "gap", 0.02) == {"original": "original meets it too",
+                                                                "a": "original meets it too", "b": "not met"}
+    rows["original"]["gap"] = 0.1
+    assert met_only_where_original_fails(rows, "gap", 0.02)["a"] == "met"
+
+
+def test_forgetting_table_on_samples():
+    from dataclasses import replace
+
+    from graph_unlearn.core.methods import Retrain
+    from graph_unlearn.core.task import make_task
+    from graph_unlearn.general.data import load_digits_data, make_request, withhold_holdout
+    from graph_unlearn.general.task import train_original
+    from graph_unlearn.metrics.yardstick import forgetting_table
+
+    data = load_digits_data(0)
+    f, h = make_request(data, "random", fraction=0.1, seed=0, holdout=True)
+    w = withhold_holdout(data, f, h)
+    w.data.recipe = replace(w.data.recipe, epochs=10)
+    original = train_original(w.data, seed=0)
+    retrains = [Retrain(seed=s).unlearn(original, w.data, w.request).model for s in range(3)]
+    task = make_task(original, w.data, w.request)
+    rows = forgetting_table(task, {}, original=original, retrains=retrains, holdout=w)
+    # digits generalise: the original tells its random 10% from never-seen digits no better than
+    # retrain does (measured: AUC 0.522 [0.454, 0.591] vs 0.513 [0.448, 0.582]), and the yardstick
+    # says so instead of printing a completeness that would mean nothing
+    o, r = rows["original"], rows["retrain"]
+    assert r["holdout_auc_low"] <= 0.5 <= r["holdout_auc_high"]
+    assert o["holdout_auc_low"] <= r["holdout_auc_high"]
+    assert math.isnan(o["completeness_holdout"]) and "cannot tell forgetting" in o["completeness_holdout_note"]

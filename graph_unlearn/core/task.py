@@ -26,6 +26,9 @@ against:
   by the task's recipe or the user's ``train_fn``;
 * :meth:`~UnlearningTask.forget_outputs`: the model's outputs on the forget set (the audit's
   no-op check);
+* :meth:`~UnlearningTask.element_scores`: per-element scores on the forget set and the matched
+  holdout, from which the shared yardstick (:mod:`graph_unlearn.metrics.yardstick`) computes
+  the holdout attack, the distance to the retrains and forgetting completeness for every task;
 * :meth:`~UnlearningTask.evaluate`: the task's forgetting and utility report;
 * :meth:`~UnlearningTask.finish`: what serving needs, handed back in the user's form.
 
@@ -97,6 +100,17 @@ class UnlearningTask:
         where the task has none, e.g. a modality deletion, which forgets no element)."""
         return None
 
+    def element_scores(self, model: nn.Module, holdout: Any = None, original_data: bool = False
+                       ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Per-element scores for the forgetting yardstick (:mod:`graph_unlearn.metrics.yardstick`),
+        higher = more "seen": on the forget set and on the matched holdout :math:`D_h` (given, or
+        carried by the data; ``None`` when there is none), served on the retained data (or, with
+        ``original_data``, on the data before the deletion: the do-nothing reference). Links:
+        edge logits; nodes: the log-probability of the true class on the full data; rec:
+        interaction scores (users / items: each one's mean over its interactions); samples: minus
+        the per-sample loss."""
+        raise NotImplementedError(f"{type(self).__name__} gives no element scores")
+
     def deleted(self) -> dict:
         """The audit's record of what was deleted (kind, count, SHA-256 of the sorted ids)."""
         from .audit import request_digest
@@ -141,6 +155,21 @@ def _families():
         families.append(RecTask)
     families += [GraphTask, SampleTask]
     return families
+
+
+class _Evaluator:
+    """The owner of a task built for evaluation only (:func:`make_task`)."""
+
+    name, supports = "evaluate", KINDS
+
+    def __init__(self, device):
+        self.device = torch.device(device)
+
+
+def make_task(model: nn.Module, data: Any, request: Any = None, *, device="cpu", **options) -> UnlearningTask:
+    """The task of ``(model, data, request)`` outside an unlearning call (e.g. to score models with
+    :func:`graph_unlearn.metrics.yardstick.forgetting_table`)."""
+    return resolve_task(_Evaluator(device), model, data, request, **options)
 
 
 def resolve_task(unlearner, model: nn.Module, data: Any, request: Any, **options) -> UnlearningTask:

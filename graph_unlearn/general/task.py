@@ -301,6 +301,29 @@ class SampleTask(UnlearningTask):
         x = self.data.x_train
         return model(x[self.request.indices.to(x.device)].to(dev))
 
+    @torch.no_grad()
+    def element_scores(self, model, holdout=None, original_data: bool = False):
+        """Minus the per-sample loss (a log-likelihood) of the forget samples and of ``holdout``:
+        the withheld samples, a :class:`~graph_unlearn.general.data.WithheldData` or an
+        ``(x, y)`` pair; ``None`` without."""
+        was = model.training
+        model.eval()
+        p = next(iter(model.parameters()), None)
+        dev = p.device if p is not None else self.device
+        hook = self._problem.loss
+
+        def scores(x, y):
+            return -hook(model(x.to(dev)), y.to(dev), reduction="none").reshape(len(x), -1).mean(1)
+
+        pb = self._problem
+        forget = scores(pb.xf, pb.yf)
+        held = None
+        if holdout is not None:
+            x, y = (holdout.x_holdout, holdout.y_holdout) if hasattr(holdout, "x_holdout") else holdout
+            held = scores(torch.as_tensor(x), torch.as_tensor(y))
+        model.train(was)
+        return forget, held
+
     def evaluate(self, model, reference=None, **kw) -> dict:
         """:func:`~graph_unlearn.general.evaluate.evaluate_general` (``reference``: retrain)."""
         from .evaluate import evaluate_general

@@ -172,6 +172,28 @@ class GraphTask(UnlearningTask):
             return model.decode(model(problem.x, problem.graph), problem.forget)
         return None
 
+    @torch.no_grad()
+    def element_scores(self, model, holdout=None, original_data: bool = False):
+        """Links: edge logits on the retained graph of the deleted edges and of ``holdout`` (a
+        ``[2, k]`` edge tensor; default the split's ``holdout_pos``); nodes: the log-probability of
+        the true class (full data) of the forgotten nodes and of ``holdout`` (node ids; default the
+        split's ``holdout_idx``)."""
+        from .node_classification import node_scores
+
+        net = as_graph_model(model, self.kind, getattr(self.model, "model_config", None))
+        net.eval()
+        problem = self._view(net)
+        dev = problem.x.device if problem.x is not None else self.device
+        if self.kind == "node":
+            scores = node_scores(net, problem)
+            hold = holdout if holdout is not None else problem.split.holdout_idx
+            return (scores[problem.forget_nodes],
+                    None if hold is None else scores[torch.as_tensor(hold, device=scores.device).long()])
+        z = net(problem.split.x, problem.split.graph()) if original_data else net(problem.x, problem.graph)
+        hold = holdout if holdout is not None else problem.split.holdout_pos
+        return (net.decode(z, problem.forget),
+                None if hold is None else net.decode(z, torch.as_tensor(hold, device=dev).long()))
+
     def deleted(self) -> dict:
         from ..core.audit import request_digest
 

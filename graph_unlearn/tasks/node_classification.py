@@ -38,6 +38,11 @@ class NodeSplit:
     name: str = ""
     seed: int = 0
     kind: str = "public"
+    #: the matched holdout withheld from training (:func:`withhold_holdout_nodes`), and the full
+    #: data on which both it and the forget set are queried
+    holdout_idx: torch.Tensor | None = field(default=None, repr=False)
+    full_x: torch.Tensor | None = field(default=None, repr=False)
+    full_graph: Graph | None = field(default=None, repr=False)
 
     @property
     def num_nodes(self) -> int:
@@ -53,9 +58,11 @@ class NodeSplit:
 
     def to(self, device) -> "NodeSplit":
         device = torch.device(device)
+        move = lambda t: None if t is None else t.to(device)  # noqa: E731
         return replace(self, x=self.x.to(device), y=self.y.to(device), graph=self.graph.to(device),
                        train_idx=self.train_idx.to(device), val_idx=self.val_idx.to(device),
-                       test_idx=self.test_idx.to(device))
+                       test_idx=self.test_idx.to(device), holdout_idx=move(self.holdout_idx),
+                       full_x=move(self.full_x), full_graph=move(self.full_graph))
 
     def __repr__(self) -> str:
         return (f"NodeSplit({self.name or 'graph'} {self.kind}: nodes={self.num_nodes}, train={self.train_idx.numel()}, "
@@ -143,8 +150,7 @@ def withhold_holdout_nodes(split: NodeSplit, holdout: torch.Tensor, how: str = "
 
     The holdout ids are kept as ``split.holdout_idx`` and the full data (on which both sets are
     queried, like the query view of a deletion) as ``split.full_x`` / ``split.full_graph``. Train
-    the original model and every retrain on the returned split. ``split.to(device)`` does not
-    carry these attributes."""
+    the original model and every retrain on the returned split."""
     if how not in ("nodes", "features", "labels"):
         raise ValueError(f"how must be 'nodes', 'features' or 'labels', got {how!r}")
     dev = split.train_idx.device
@@ -162,10 +168,8 @@ def withhold_holdout_nodes(split: NodeSplit, holdout: torch.Tensor, how: str = "
         graph = Graph(ei[:, ~incident], split.num_nodes, undirected=False)
     if how != "features":
         train = train[~is_hold]
-    new = replace(split, x=x, graph=graph, train_idx=train)
-    new.holdout_idx = holdout.sort().values  # type: ignore[attr-defined]
-    new.full_x, new.full_graph = split.x, split.graph  # type: ignore[attr-defined]
-    return new
+    return replace(split, x=x, graph=graph, train_idx=train, holdout_idx=holdout.sort().values,
+                   full_x=split.x, full_graph=split.graph)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -382,13 +386,30 @@ def build_node_problem(split: NodeSplit, nodes: torch.Tensor, kind: str,
 # evaluation
 
 @torch.no_grad()
+@torch.no_grad()
+def node_scores(model, problem: NodeUnlearningProblem) -> torch.Tensor:
+    """Every node's own score for the matched-holdout attack: the log-probability of its true
+    class, queried on the full data (the split's ``full_x`` / ``full_graph`` when it withheld a
+    holdout, else the query view)."""
+    split = problem.split
+    x = split.full_x if split.full_x is not None else problem.query_x
+    g = split.full_graph if split.full_graph is not None else problem.query_graph
+    logits = _model_out(model, x, g)
+    return logits.log_softmax(-1).gather(1, split.y.view(-1, 1)).squeeze(1)
+
+
 def evaluate_node_unlearning(model, problem: NodeUnlearningProblem, reference=None, *, seed: int = 0) -> dict:
     """Utility, forgetting and privacy of ``model`` on a node-unlearning problem.
 
     ``test_acc`` and ``retain_acc`` (retained training nodes) on the retained view;
     ``forget_acc`` on :math:`V_f` queried with their original data; ``mia_auc``: node
     membership attack (:func:`graph_unlearn.metrics.node_membership_auc`: members = retained
-    training nodes, non-members = test nodes, reported on :math:`V_f`); with the ``reference``
+    training nodes other than :math:`V_f` (a feature deletion keeps :math:`V_f`'s labels in
+    training, but the attacker must not be taught on the nodes it is asked about), non-members =
+    test nodes, reported on :math:`V_f`); on a split with a matched holdout
+    (:func:`withhold_holdout_nodes`) ``holdout_auc`` with its 95% interval: the own-score attack
+    (log-probability of the true class, both sets queried on the full data) of :math:`V_f`
+    against the never-trained holdout; with the ``reference``
     (retrain) model, ``kl_to_retrain`` / ``js_to_retrain`` of the class distributions on
     :math:`V_f` (query view) and the test nodes.
     """
@@ -405,8 +426,15 @@ def evaluate_node_unlearning(model, problem: NodeUnlearningProblem, reference=No
     out = node_accuracies(z, split.y, test=split.test_idx, retain=problem.retain_nodes)
     out["forget_acc"] = node_accuracies(zq, split.y, forget=problem.forget_nodes)["forget_acc"]
     zf = zq[problem.forget_nodes]
-    out["mia_auc"] = node_membership_auc(z, split.y, problem.retain_nodes, split.test_idx, zf,
+    members = problem.retain_nodes[~torch.isin(problem.retain_nodes, problem.forget_nodes)]
+    out["mia_auc"] = node_membership_auc(z, split.y, members, split.test_idx, zf,
                                          split.y[problem.forget_nodes], seed=seed)
+    if split.holdout_idx is not None:
+        from ..metrics import holdout_attack_auc
+
+        scores = node_scores(model, problem)
+        est = holdout_attack_auc(scores[problem.forget_nodes], scores[split.holdout_idx], seed=seed)
+        out["holdout_auc"], out["holdout_auc_low"], out["holdout_auc_high"] = est.value, est.low, est.high
     if reference is not None:
         reference.eval()
         r = problem.outputs(reference)

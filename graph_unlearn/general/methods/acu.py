@@ -80,26 +80,41 @@ def analytic_fit(phi: torch.Tensor, targets: torch.Tensor, gamma: float = 1.0):
 
 
 def woodbury_remove(r: torch.Tensor, q: torch.Tensor, phi_f: torch.Tensor, targets_f: torch.Tensor,
-                    w: torch.Tensor | None = None):
+                    w: torch.Tensor | None = None, *, inplace: bool = False):
     r"""Remove rows ``phi_f [k, D]`` (targets ``[k, c]``) from a ridge head: with
-    :math:`P = R\Phi_f^\top` and :math:`M = (I - \Phi_f P)^{-1}`,
+    :math:`P = R\Phi_f^\top`, :math:`S = \Phi_f P` and :math:`M = (I - S)^{-1}`,
     :math:`R' = R + P M P^\top` (Woodbury), :math:`Q' = Q - \Phi_f^\top Y_f`, and
     :math:`W' = R'Q'`, computed from the current ``w`` (:math:`= RQ`) when given as
-    :math:`W' = W + P(I + M\Phi_f P)(\Phi_f W - Y_f)` (identical in exact arithmetic; it reads
+    :math:`W' = W + P(I + MS)(\Phi_f W - Y_f)` (identical in exact arithmetic; it reads
     :math:`R` twice — for :math:`P` and the rank-:math:`k` update — instead of three times).
-    Returns :math:`(R', Q', W')`."""
+    Returns :math:`(R', Q', W')`.
+
+    ``inplace=True`` (needs ``w``) overwrites ``r``, ``q``, ``w`` and returns them: the
+    :math:`D\times D` state is then read twice and written once, with no new :math:`D\times D`
+    allocation (on CPU, allocating and first touching a fresh 32 MB float64 matrix costs more
+    than the rank-:math:`k` update itself). :math:`P` is formed as
+    :math:`P^\top = \Phi_f R^\top` (``F.linear``), the faster layout for MKL's thin products
+    here; the result is the same up to float64 rounding."""
     phi_f, targets_f = phi_f.to(torch.float64), targets_f.to(torch.float64)
+    if inplace and w is None:
+        raise ValueError("woodbury_remove: inplace=True needs the current head w")
     if phi_f.numel() == 0:
         return r, q, (r @ q if w is None else w)
-    p = r @ phi_f.T  # [D, k]
-    s = phi_f @ p  # [k, k]
-    m = torch.linalg.inv(torch.eye(s.size(0), dtype=s.dtype, device=s.device) - s)
-    r_new = torch.addmm(r, p, m @ p.T)
+    pt = torch.nn.functional.linear(phi_f, r)  # [k, D] = (R Phi_f^T)^T = P^T
+    s = torch.nn.functional.linear(phi_f, pt)  # [k, k] = Phi_f R Phi_f^T
+    eye = torch.eye(s.size(0), dtype=s.dtype, device=s.device)
+    m = torch.linalg.inv(eye - s)
+    if inplace:
+        w.addmm_(pt.T, (eye + m @ s) @ (phi_f @ w - targets_f))
+        r.addmm_(pt.T, m @ pt)
+        q.sub_(phi_f.T @ targets_f)
+        return r, q, w
+    r_new = torch.addmm(r, pt.T, m @ pt)
     q_new = q - phi_f.T @ targets_f
     if w is None:
         w_new = r_new @ q_new
     else:
-        w_new = w + p @ ((torch.eye(s.size(0), dtype=s.dtype, device=s.device) + m @ s) @ (phi_f @ w - targets_f))
+        w_new = torch.addmm(w, pt.T, (eye + m @ s) @ (phi_f @ w - targets_f))
     return r_new, q_new, w_new
 
 
@@ -195,8 +210,9 @@ def acu_delete(model: AnalyticClassifier, x_forget: torch.Tensor, y_forget: torc
         raise ValueError("acu: every requested sample was already forgotten by this model")
     fresh = fresh.to(x_forget.device)
     phi_f = new.penultimate(x_forget[fresh])
-    new.set_head(*woodbury_remove(new.R, new.Q, phi_f, one_hot(y_forget[fresh], new.num_classes),
-                                  new.weight.detach()))
+    # ``new`` is a private copy: update its state in place (no second D x D copy)
+    woodbury_remove(new.R, new.Q, phi_f, one_hot(y_forget[fresh], new.num_classes), new.weight.detach(),
+                    inplace=True)
     new.active[forget_index.to(new.active.device)[fresh.to(new.active.device)]] = False
     return new, int(fresh.sum())
 
