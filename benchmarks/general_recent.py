@@ -2,6 +2,8 @@
 and worst-case forget sets, with representation-level (CKA, probes) and knowledge-recovery metrics.
 
     OMP_NUM_THREADS=1 python benchmarks/general_recent.py [--seeds 0,1,2]
+    OMP_NUM_THREADS=1 python benchmarks/general_recent.py --only acu-stream   # just the ACU stream timing,
+        # patched into the existing json / markdown (everything else kept)
 
 Writes ``benchmarks/results/general_recent.md`` and ``.json`` (the committed markdown ends with a
 hand-written "Reading" section that a rerun does not regenerate).

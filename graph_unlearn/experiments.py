@@ -22,7 +22,7 @@ from .metrics.report import aggregate_seeds
 from .models.gnn import GNN
 from .models.training import TrainConfig, load_checkpoint, save_checkpoint, train_link_predictor
 from .requests.edge import EdgeDeletion
-from .tasks.link_prediction import evaluate_link_unlearning, sample_forget_edges, split_edges
+from .tasks.link_prediction import evaluate_link_unlearning, sample_forget_edges, split_edges, withhold_holdout_edges
 
 #: the columns of the printed table
 TABLE_METRICS = ("test_auroc", "forget_auroc", "mia_auc")
@@ -31,21 +31,47 @@ QUICK_TRAIN = TrainConfig(epochs=60, eval_every=5, patience=4)
 QUICK_OPTIONS = {"gnndelete": {"steps": 20}, "neggrad_plus": {"steps": 20}}
 
 
-def training_recipe(dataset: str, conv: str, config: TrainConfig, quick: bool) -> dict:
+#: extra retrain seeds of the yardstick (``holdout=True``): retrain seed ``s + 1000 k``
+YARDSTICK_RETRAINS = 3
+
+
+def training_recipe(dataset: str, conv: str, config: TrainConfig, quick: bool, holdout: str | None = None) -> dict:
     """What determines the original model besides the seed: dataset, encoder, the training
-    recipe (``TrainConfig`` less its seed, which the seed replaces), ``quick`` and the library version."""
+    recipe (``TrainConfig`` less its seed, which the seed replaces), ``quick``, the library version
+    and, when a matched holdout was withheld from training, which one (``holdout``)."""
     from . import __version__
 
-    return {"dataset": dataset, "conv": conv, "quick": bool(quick), "version": __version__,
-            "train_config": {k: v for k, v in sorted(config.__dict__.items()) if k != "seed"}}
+    out = {"dataset": dataset, "conv": conv, "quick": bool(quick), "version": __version__,
+           "train_config": {k: v for k, v in sorted(config.__dict__.items()) if k != "seed"}}
+    if holdout:
+        out["holdout"] = holdout
+    return out
+
+
+def yardstick_rows(results, original, data, request, config, device, seed: int, retrains: int = YARDSTICK_RETRAINS,
+                   options: dict | None = None):
+    """:func:`graph_unlearn.core.runner.yardstick` with graph retrains of seeds ``seed + 1000 k``
+    (``k = 1 .. retrains - 1``; the comparison's own retrain is the first of the band)."""
+    from .core.runner import yardstick
+
+    opts = {"config": config, **(options or {}).get(REFERENCE, {})}
+    return yardstick(results, original, data, request, extra_seeds=[seed + 1000 * k for k in range(1, retrains)],
+                     retrain=lambda s: get_method(REFERENCE, device=device, seed=s, **opts), seed=seed, device=device)
+
+
+def merge_yardstick(per_method: dict, rows: dict, extra_row: dict) -> None:
+    """Add the yardstick's keys to this seed's rows (the ``retrain_extra`` row included)."""
+    per_method.setdefault("retrain_extra", []).append(extra_row)
+    for name, row in rows.items():
+        per_method[name][-1].update({k: v for k, v in row.items() if not k.endswith("_note")})
 
 
 def checkpoint_path(checkpoint_dir: str | Path, dataset: str, conv: str, seed: int, config: TrainConfig,
-                    quick: bool) -> Path:
+                    quick: bool, holdout: str | None = None) -> Path:
     """``<dir>/<dataset>-<conv>-seed<seed>-v<version>-<recipe hash>.pt``: a checkpoint is reused
     only by a run with the same recipe and library version (a ``--quick`` original never serves
     a full run)."""
-    recipe = training_recipe(dataset, conv, config, quick)
+    recipe = training_recipe(dataset, conv, config, quick, holdout)
     digest = hashlib.sha256(json.dumps(recipe, sort_keys=True, default=str).encode()).hexdigest()[:12]
     return Path(checkpoint_dir) / f"{dataset}-{conv}-seed{seed}-v{recipe['version']}-{digest}.pt"
 
@@ -120,13 +146,19 @@ def run_edge_experiment(dataset: str, conv: str = "gcn", fraction: float = 0.05,
                         quick: bool = False, device: str | None = "cpu", root: str | None = None,
                         method_options: dict | None = None, train_config: TrainConfig | None = None,
                         checkpoint_dir: str | None = None, progress: bool = True,
-                        audit_dir: str | None = None) -> dict:
+                        audit_dir: str | None = None, holdout: bool = False,
+                        retrains: int = YARDSTICK_RETRAINS) -> dict:
     """Run the comparison and return the report dictionary (means over seeds, ``*_std``).
 
     ``retrain`` is always run (it is the reference of every gap) even when not listed. The
     ``original`` row is the untouched original model evaluated on the retained graph (seconds 0:
     it does nothing), the do-nothing end of forgetting completeness. ``audit_dir``: save every
-    result to ``audit_dir/<method>-seed<seed>/`` (model.pt + audit.json).
+    result to ``audit_dir/<method>-seed<seed>/`` (model.pt + audit.json). ``holdout``: the
+    forgetting yardstick (:func:`graph_unlearn.metrics.yardstick.forgetting_table`): a matched
+    holdout drawn with the forget set is withheld from every training, ``retrains - 1`` more
+    retrain seeds are run, and every row gets ``holdout_auc``, ``dist_mean_abs_z`` and their
+    ``completeness_*`` (its ``original`` row then scores the original on its training graph),
+    with a ``retrain_extra`` row (the noise floor).
     """
     device = resolve_device(device)
     if setting not in ("out", "in", "random"):
@@ -140,7 +172,6 @@ def run_edge_experiment(dataset: str, conv: str = "gcn", fraction: float = 0.05,
     if REFERENCE not in methods:
         methods = [REFERENCE] + methods
     config = train_config or (QUICK_TRAIN if quick else TrainConfig())
-    recipe = training_recipe(dataset, conv, config, quick)
     options = {k: dict(v) for k, v in (QUICK_OPTIONS if quick else {}).items()}
     for k, v in (method_options or {}).items():
         options.setdefault(k, {}).update(v)
@@ -150,18 +181,24 @@ def run_edge_experiment(dataset: str, conv: str = "gcn", fraction: float = 0.05,
     originals, notes = [], []
     bar = tqdm(total=len(seeds) * (len(methods) + 1), desc=f"{dataset}/{conv}", disable=not progress,
                file=sys.stderr)
+    variant = f"{setting}-{fraction}" if holdout else None
     with RunMonitor(device) as whole:
         for seed in seeds:
             split = split_edges(data, seed=seed).to(device)
-            ckpt = checkpoint_path(checkpoint_dir, dataset, conv, seed, config, quick) if checkpoint_dir else None
-            bar.set_postfix_str(f"seed {seed}: original")
-            original, info = train_original(split, conv, seed, config, device, ckpt, progress=False, recipe=recipe)
-            originals.append(info)
-            bar.update(1)
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
-                forget = sample_forget_edges(split, fraction, setting, seed=seed)
+                forget = sample_forget_edges(split, fraction, setting, seed=seed, holdout=holdout)
             notes += [str(w.message) for w in caught]
+            if holdout:   # D_h withheld from every training, the original's included
+                split = withhold_holdout_edges(split, forget.holdout)
+                forget = forget.forget
+            ckpt = (checkpoint_path(checkpoint_dir, dataset, conv, seed, config, quick, variant)
+                    if checkpoint_dir else None)
+            bar.set_postfix_str(f"seed {seed}: original")
+            original, info = train_original(split, conv, seed, config, device, ckpt, progress=False,
+                                            recipe=training_recipe(dataset, conv, config, quick, variant))
+            originals.append(info)
+            bar.update(1)
             request = EdgeDeletion.from_edge_index(forget)
             problem = request.apply(split)
             results, reference = run_methods(methods, original, split, request, options, config, device, seed,
@@ -172,10 +209,16 @@ def run_edge_experiment(dataset: str, conv: str = "gcn", fraction: float = 0.05,
                 row = evaluate_link_unlearning(result.model, problem, reference, seed=seed)
                 row.update(seconds=result.seconds, peak_mem_mb=result.peak_mem_mb, epochs=result.epochs)
                 per_method[name].append(row)
+            if holdout:
+                rows, extra = yardstick_rows(results, original, split, request, config, device, seed, retrains, options)
+                extra_row = evaluate_link_unlearning(extra.model, problem, reference, seed=seed)
+                extra_row.update(seconds=extra.seconds, peak_mem_mb=extra.peak_mem_mb, epochs=extra.epochs)
+                merge_yardstick(per_method, rows, extra_row)
     bar.close()
     report = {
         "dataset": dataset, "model": conv, "fraction": fraction, "setting": setting, "seeds": seeds,
-        "device": str(device), "quick": quick, "num_forget_edges": int(forget.size(1)),
+        "device": str(device), "quick": quick, "num_forget_edges": int(forget.size(1)), "holdout": holdout,
+        "retrains": retrains if holdout else 1,
         "setting_fraction": float(getattr(forget, "setting_fraction", 1.0)),
         "train_config": config.__dict__, "method_options": options, "method_params": method_params,
         "original": aggregate_seeds([_plain_numbers(o) for o in originals]),
@@ -220,10 +263,12 @@ def run_node_experiment(dataset: str, conv: str = "gcn", delete: str = "nodes", 
                         split: str = "random", quick: bool = False, device: str | None = "cpu",
                         root: str | None = None, method_options: dict | None = None,
                         train_config: TrainConfig | None = None, progress: bool = True,
-                        audit_dir: str | None = None) -> dict:
+                        audit_dir: str | None = None, holdout: bool = False,
+                        retrains: int = YARDSTICK_RETRAINS) -> dict:
     """Node- or feature-deletion comparison on a node-classification split; same report shape
     as :func:`run_edge_experiment` (means over seeds, ``*_std``, ``speedup_vs_retrain``, the
-    ``original`` row, ``audit_dir``).
+    ``original`` row, ``audit_dir``, ``holdout`` / ``retrains``: the forgetting yardstick, with
+    the holdout withheld the way the request deletes: :func:`withhold_holdout_nodes`).
 
     ``delete``: ``"nodes"`` (:class:`~graph_unlearn.NodeDeletion`) or ``"features"``
     (:class:`~graph_unlearn.FeatureDeletion`, whole rows); ``fraction`` of the training nodes;
@@ -231,7 +276,7 @@ def run_node_experiment(dataset: str, conv: str = "gcn", delete: str = "nodes", 
     """
     from .requests.node import FeatureDeletion, NodeDeletion
     from .tasks.node_classification import (NODE_TRAIN, evaluate_node_unlearning, planetoid_split,
-                                            random_node_split, sample_forget_nodes)
+                                            random_node_split, sample_forget_nodes, withhold_holdout_nodes)
 
     if delete not in ("nodes", "features"):
         raise ValueError(f"delete must be 'nodes' or 'features', got {delete!r}")
@@ -259,10 +304,14 @@ def run_node_experiment(dataset: str, conv: str = "gcn", delete: str = "nodes", 
     with RunMonitor(device) as whole:
         for seed in seeds:
             sp = (random_node_split(data, seed=seed) if split == "random" else planetoid_split(data)).to(device)
+            forget = sample_forget_nodes(sp, fraction, seed=seed, holdout=holdout)
+            if holdout:   # D_h withheld from every training the way the request deletes D_f
+                sp = withhold_holdout_nodes(sp, forget.holdout, how=delete).to(device)
+                forget = forget.forget
             original, info = train_node_original(sp, conv, seed, config, device)
             originals.append(info)
             bar.update(1)
-            request = Request(sample_forget_nodes(sp, fraction, seed=seed))
+            request = Request(forget)
             problem = request.apply(sp)
             results, reference = run_methods(methods, original, sp, request, options, config, device, seed, bar,
                                              audit_dir=audit_dir)
@@ -274,10 +323,16 @@ def run_node_experiment(dataset: str, conv: str = "gcn", delete: str = "nodes", 
                 if "shard_seconds" in result.extra:  # GraphEraser: the unlearning proper, not the sharded fit
                     row.update(seconds=result.extra["shard_seconds"], fit_seconds=result.extra.get("fit_seconds", 0.0))
                 per_method[name].append(row)
+            if holdout:
+                rows, extra = yardstick_rows(results, original, sp, request, config, device, seed, retrains, options)
+                extra_row = evaluate_node_unlearning(extra.model, problem, reference, seed=seed)
+                extra_row.update(seconds=extra.seconds, peak_mem_mb=extra.peak_mem_mb, epochs=extra.epochs)
+                merge_yardstick(per_method, rows, extra_row)
     bar.close()
     report = {
         "dataset": dataset, "model": conv, "task": "node", "delete": delete, "fraction": fraction, "split": split,
         "seeds": seeds, "device": str(device), "quick": quick, "num_forget_nodes": len(request),
+        "holdout": holdout, "retrains": retrains if holdout else 1,
         "train_config": config.__dict__, "method_options": options,
         "original": aggregate_seeds([{k: v for k, v in o.items() if isinstance(v, (int, float))} for o in originals]),
         "methods": {name: aggregate_seeds(rows) for name, rows in per_method.items()},

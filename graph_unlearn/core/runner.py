@@ -28,3 +28,24 @@ def run_methods(methods: Iterable[tuple[str, Any]], model, data, request, *, see
         if on_done is not None:
             on_done(name, results[name])
     return results
+
+
+def yardstick(results: dict[str, Any], original, data, request, *, retrain: Callable[[int], Any],
+              extra_seeds: Iterable[int], holdout: Any = None, seed: int = 0, device="cpu",
+              reference: str = "retrain") -> tuple[dict[str, dict], Any]:
+    """The forgetting yardstick over a comparison's results
+    (:func:`graph_unlearn.metrics.yardstick.forgetting_table`): ``retrain(s)`` builds a retrain
+    with seed ``s`` for each of ``extra_seeds`` (at least two: the band gets ``results[reference]``
+    and all but the last, the last is the noise floor ``retrain_extra``). Returns the table's rows
+    and the last extra retrain's result (to evaluate and time like the others)."""
+    from ..metrics.yardstick import forgetting_table
+    from .task import make_task
+
+    extra = [retrain(s).unlearn(original, data, request) for s in extra_seeds]
+    if len(extra) < 2:
+        raise ValueError("the yardstick needs at least two extra retrain seeds")
+    task = make_task(original, data, request, device=device)
+    candidates = {name: r.model for name, r in results.items() if name != reference}
+    rows = forgetting_table(task, candidates, original=original,
+                            retrains=[results[reference].model, *(r.model for r in extra)], holdout=holdout, seed=seed)
+    return rows, extra[-1]

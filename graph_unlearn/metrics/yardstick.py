@@ -15,7 +15,9 @@ task and returns one row each:
   :math:`1 - |M - M_{retrain}| / |M_{original} - M_{retrain}|` clipped to [0, 1], with
   :math:`M_{retrain}` the band retrains' mean attack AUC, resp. the extra retrain's distance (the
   noise floor), and :math:`M_{original}` the original's; NaN with the reason where the two
-  references cannot be told apart (``completeness_*_note``).
+  references cannot be told apart (``completeness_*_note``). The distance is one-sided: a model
+  at or below the noise floor scores 1 (nothing is closer to retraining than a further retrain
+  seed), and the ``retrain`` row, one of the band's seeds, gets NaN.
 
 With ``retrains`` of :math:`s \ge 3` models the band has :math:`s - 1 \ge 2` seeds. Two band
 seeds suffice where retrain seeds agree (Cora links: a further seed scores completeness >= 0.8),
@@ -77,8 +79,18 @@ def forgetting_table(task, candidates: Mapping[str, torch.nn.Module], *, origina
                               completeness_holdout_high=c.high)
             if not c.defined:
                 rows[name]["completeness_holdout_note"] = c.reason
+    floor, ceiling = dist["retrain_extra"].mean_abs_z, dist["original"].mean_abs_z
     for name in rows:
-        c = completeness(dist[name].mean_abs_z, dist["retrain_extra"].mean_abs_z, dist["original"].mean_abs_z)
+        if name == "retrain":   # one of the band's own seeds: its distance to the band says nothing
+            rows[name].update(completeness_dist=math.nan, completeness_dist_low=math.nan,
+                              completeness_dist_high=math.nan,
+                              completeness_dist_note="this retrain is one of the band's seeds")
+            continue
+        m = dist[name].mean_abs_z
+        if m.value <= floor.value:   # as close to the band as a further retrain seed, or closer: done
+            rows[name].update(completeness_dist=1.0, completeness_dist_low=math.nan, completeness_dist_high=math.nan)
+            continue
+        c = completeness(m, floor, ceiling)
         rows[name].update(completeness_dist=c.value, completeness_dist_low=c.low, completeness_dist_high=c.high)
         if not c.defined:
             rows[name]["completeness_dist_note"] = c.reason
