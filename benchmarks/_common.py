@@ -3,6 +3,7 @@ soon as it is done), seed merging and the markdown tables."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -67,10 +68,11 @@ def run_grid(grid: Iterable[tuple[str, str, str]], run_one: Callable[[str, str, 
     for dataset, model, variant in grid:
         key = f"{dataset}-{model}-{variant}"
         path = out_dir / f"{key}.json"
-        if path.exists() and not rerun:
+        selected = not only or dataset in only or key in only
+        if path.exists() and (not rerun or not selected):   # --rerun redoes the selected ones only
             reports[key] = json.loads(path.read_text())
             continue
-        if only and dataset not in only and key not in only:
+        if not selected:
             continue
         print(f"== {key}", flush=True)
         per_seed = []
@@ -87,3 +89,84 @@ def run_grid(grid: Iterable[tuple[str, str, str]], run_one: Callable[[str, str, 
         write_markdown(reports)
     write_markdown(reports)
     return reports
+
+
+# -- the forgetting yardstick (issue 11) --------------------------------------------------------------
+YARDSTICK_COLUMNS = [("holdout_auc", "holdout attack AUC"), ("completeness_holdout", "completeness (attack)"),
+                     ("dist_mean_abs_z", "forget-set |z| to the retrains"),
+                     ("completeness_dist", "completeness (distance)")]
+VERDICT_RULE = ("verdict: **forgets** where every defined completeness is >= 0.5, **does not forget** where every "
+                "defined one is <= 0.2, **partly** otherwise, **cannot tell** where neither is defined (the original "
+                "and retrain are within each other's noise on both)")
+
+
+def _finite(v) -> bool:
+    return isinstance(v, (int, float)) and math.isfinite(v)
+
+
+def verdict(row: dict) -> str:
+    vals = [row.get(k) for k in ("completeness_holdout", "completeness_dist")]
+    vals = [v for v in vals if _finite(v)]
+    if not vals:
+        return "cannot tell"
+    if all(v >= 0.5 for v in vals):
+        return "forgets"
+    if all(v <= 0.2 for v in vals):
+        return "does not forget"
+    return "partly"
+
+
+def _ms(row: dict, key: str) -> str:
+    v = row.get(key)
+    if not _finite(v):
+        return "n/a"
+    s = row.get(f"{key}_std")
+    return f"{v:.3f} ± {s:.3f}" if _finite(s) else f"{v:.3f}"
+
+
+def yardstick_table(rep: dict, utility: str, reference: str = "retrain") -> str:
+    """Completeness and utility gap per method, with the original, UtU, retrain and a further
+    retrain seed (``retrain_extra``, the noise floor) as reference rows, and a verdict."""
+    methods = rep["methods"]
+    ref = methods[reference]
+    order = ["original", "utu", reference, "retrain_extra"]
+    names = [n for n in order if n in methods] + [n for n in methods if n not in order]
+    head = ("| method | " + " | ".join(c for _, c in YARDSTICK_COLUMNS)
+            + f" | {utility} gap | speed-up vs retrain | verdict |")
+    lines = [head, "|" + "---|" * (len(YARDSTICK_COLUMNS) + 4)]
+    for name in names:
+        row = methods[name]
+        role = {"original": "original (nothing done)", "retrain_extra": "retrain, another seed (noise floor)",
+                reference: "retrain (in the band)"}.get(name, name)
+        gap = abs(row[utility] - ref[utility]) if _finite(row.get(utility)) else float("nan")
+        lines.append(f"| {role} | " + " | ".join(_ms(row, k) for k, _ in YARDSTICK_COLUMNS)
+                     + f" | {gap:.4f} | {_speedup(row.get('speedup_vs_retrain', float('nan')))} | "
+                     + ("reference" if name in (reference, "retrain_extra", "original") else verdict(row)) + " |")
+    return "\n".join(lines)
+
+
+def yardstick_plot(rep: dict, utility: str, path: Path, title: str) -> Path:
+    """The trade-off PNG: speed-up over retrain (log) against completeness (the attack's where
+    defined, else the distance's), colour = utility gap to retrain."""
+    from graph_unlearn.metrics.plots import tradeoff_plot
+
+    ref = rep["methods"]["retrain"]
+    rows = []
+    for name, row in rep["methods"].items():
+        c = row.get("completeness_holdout")
+        key = "completeness_holdout" if _finite(c) else "completeness_dist"
+        rows.append({"name": name, "speedup": row.get("speedup_vs_retrain", float("nan")),
+                     "completeness": row.get(key, float("nan")),
+                     "utility_gap": abs(row[utility] - ref[utility]) if _finite(row.get(utility)) else float("nan")})
+    tradeoff_plot(rows, path, title=title, utility_label=f"|{utility} - retrain's|")
+    return path
+
+
+def forgetting_summary(rep: dict) -> str:
+    """Which methods forget under the yardstick in this configuration."""
+    groups: dict[str, list[str]] = {}
+    for name, row in rep["methods"].items():
+        if name in ("original", "retrain", "retrain_extra"):
+            continue
+        groups.setdefault(verdict(row), []).append(name)
+    return "; ".join(f"{k}: {', '.join(v)}" for k, v in groups.items())
