@@ -95,25 +95,27 @@ def run_grid(grid: Iterable[tuple[str, str, str]], run_one: Callable[[str, str, 
 YARDSTICK_COLUMNS = [("holdout_auc", "holdout attack AUC"), ("completeness_holdout", "completeness (attack)"),
                      ("dist_mean_abs_z", "forget-set |z| to the retrains"),
                      ("completeness_dist", "completeness (distance)")]
-VERDICT_RULE = ("verdict: **forgets** where every defined completeness is >= 0.5, **does not forget** where every "
-                "defined one is <= 0.2, **partly** otherwise, **cannot tell** where neither is defined (the original "
-                "and retrain are within each other's noise on both)")
+VERDICT_RULE = ("verdict, from the lower of the two completeness figures (where defined): **forgets** >= 0.5, "
+                "**partly** between, **does not forget** <= 0.2; **over-forgets** where the attack AUC falls more "
+                "than 0.1 below retrain's (the model marks D_f as less familiar than never-seen data, which an "
+                "attacker can see too); **cannot tell** where neither figure is defined (the original and retrain "
+                "are within each other's noise)")
 
 
 def _finite(v) -> bool:
     return isinstance(v, (int, float)) and math.isfinite(v)
 
 
-def verdict(row: dict) -> str:
+def verdict(row: dict, reference: dict | None = None) -> str:
     vals = [row.get(k) for k in ("completeness_holdout", "completeness_dist")]
     vals = [v for v in vals if _finite(v)]
     if not vals:
         return "cannot tell"
-    if all(v >= 0.5 for v in vals):
-        return "forgets"
-    if all(v <= 0.2 for v in vals):
-        return "does not forget"
-    return "partly"
+    auc, ref_auc = row.get("holdout_auc"), (reference or {}).get("holdout_auc")
+    if _finite(auc) and _finite(ref_auc) and auc < ref_auc - 0.1:
+        return "over-forgets"
+    low = min(vals)
+    return "forgets" if low >= 0.5 else "does not forget" if low <= 0.2 else "partly"
 
 
 def _ms(row: dict, key: str) -> str:
@@ -141,7 +143,7 @@ def yardstick_table(rep: dict, utility: str, reference: str = "retrain") -> str:
         gap = abs(row[utility] - ref[utility]) if _finite(row.get(utility)) else float("nan")
         lines.append(f"| {role} | " + " | ".join(_ms(row, k) for k, _ in YARDSTICK_COLUMNS)
                      + f" | {gap:.4f} | {_speedup(row.get('speedup_vs_retrain', float('nan')))} | "
-                     + ("reference" if name in (reference, "retrain_extra", "original") else verdict(row)) + " |")
+                     + ("reference" if name in (reference, "retrain_extra", "original") else verdict(row, ref)) + " |")
     return "\n".join(lines)
 
 
@@ -168,5 +170,5 @@ def forgetting_summary(rep: dict) -> str:
     for name, row in rep["methods"].items():
         if name in ("original", "retrain", "retrain_extra"):
             continue
-        groups.setdefault(verdict(row), []).append(name)
+        groups.setdefault(verdict(row, rep["methods"].get("retrain")), []).append(name)
     return "; ".join(f"{k}: {', '.join(v)}" for k, v in groups.items())

@@ -20,10 +20,14 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from graph_unlearn.experiments import run_node_experiment  # noqa: E402
 from graph_unlearn.methods import ALL_METHODS as METHODS  # noqa: E402
-from _common import RESULTS, run_grid  # noqa: E402
+from _common import (RESULTS, VERDICT_RULE, forgetting_summary, run_grid, yardstick_plot,  # noqa: E402
+                     yardstick_table)
 from _common import config_table as common_table  # noqa: E402
 
 GRID = [(d, m, k) for d in ("Cora", "CiteSeer") for k in ("nodes", "features") for m in ("gcn", "gat", "gin")]
+#: retrain seeds per request for the yardstick: on Cora nodes a band of two retrain seeds is too narrow
+#: (the recipe's seeds differ in calibration; tests/test_yardstick.py), a band of six places further seeds
+RETRAINS = 7
 COLUMNS = [("test_acc", "test acc"), ("retain_acc", "retained acc"), ("forget_acc", "forgotten acc"),
            ("mia_auc", "MIA AUC"), ("js_to_retrain", "JS to retrain")]
 
@@ -43,8 +47,13 @@ def targets(reports: dict) -> str:
         checks = [("test acc gap", abs(row["test_acc"] - ref["test_acc"]), 0.01),
                   ("forgotten acc gap", abs(row["forget_acc"] - ref["forget_acc"]), 0.03),
                   ("MIA AUC gap", abs(row["mia_auc"] - ref["mia_auc"]), 0.02)]
+        orig = rep["methods"].get("original", {})
+        keys = {"test acc gap": "test_acc", "forgotten acc gap": "forget_acc", "MIA AUC gap": "mia_auc"}
         for what, gap, lim in checks:
-            out.append(f"- {key} D2DGN {what} {gap:.4f} (≤ {lim}): {'MET' if gap <= lim else 'not met'}")
+            o = abs(orig.get(keys[what], float("nan")) - ref[keys[what]])
+            state = ("met, but the original meets it too (gap " f"{o:.4f}): proves nothing" if gap <= lim and o <= lim
+                     else "MET" if gap <= lim else "not met")
+            out.append(f"- {key} D2DGN {what} {gap:.4f} (≤ {lim}): {state}")
         s = row["speedup_vs_retrain"]
         out.append(f"- {key} D2DGN speed-up vs retrain {s:.1f}x (≥ 5x): {'MET' if s >= 5 else 'not met'}")
     return "\n".join(out)
@@ -57,7 +66,8 @@ def write_markdown(reports: dict) -> None:
              "incident edges removed); forgotten accuracy, MIA (attacker on output confidence: retained training "
              "nodes = members, half the test nodes = non-members, AUC of forgotten vs the other test half) and JS "
              "on the forgotten nodes queried with their original features and links. Speed-up = retrain seconds / "
-             "method seconds (single CPU thread, shared machine).", "", "## Targets", "", targets(reports), "",
+             "method seconds (single CPU thread, shared machine).", "", "## Targets", "",
+             "A target counts as met only where the original model fails it.", "", targets(reports), "",
              "D2DGN runs its node defaults (α=0.97, τ=4, 10 steps, lr 3e-3), chosen against retrain on a separate "
              "tuning request with validation nodes (`d2dgn_node_options.md`). Forgotten accuracy: retrain labels "
              "the forgotten nodes like unseen ones, the original remembers them; D2DGN's random destroyer flattens "
@@ -65,13 +75,27 @@ def write_markdown(reports: dict) -> None:
              "harder (smaller α, more steps) lose validation accuracy first. Speed: retrain on Cora GCN is about "
              "2 s (about 88 epochs); each D2DGN step runs the student on the retained view and on the original view "
              "of the forgotten nodes, so 10 steps cost about a quarter of retrain; 5 steps reach 6-7x but cost GIN "
-             "up to 0.18 validation accuracy on the tuning runs.", ""]
+             "up to 0.18 validation accuracy on the tuning runs.", "",
+             "**The forgetting yardstick** (issue 11; configurations run with it): a matched holdout of as many "
+             "training nodes, drawn with the forget set, is withheld from every training the way the request "
+             "deletes (node deletion: rows zeroed and edges removed; feature deletion: rows zeroed); `holdout attack "
+             "AUC` = the true-class log-probability of V_f vs the holdout, both queried on the full graph; "
+             f"`forget-set |z|` = distance of V_f's scores to a band of {RETRAINS - 1} retrain seeds, with a further "
+             "seed as the noise floor; completeness = 1 - |M - M_retrain| / |M_original - M_retrain| (n/a where "
+             "the original and retrain are within noise: at 5% of the training nodes, about 80 nodes a side, the "
+             "attack interval is wide). " + VERDICT_RULE + ".", ""]
     for key, rep in reports.items():
         parts += [f"## {rep['dataset']} / {rep['model'].upper()} / {rep['fraction']:.0%} {rep['delete']}", "",
                   f"seeds {rep['seeds']}, {rep['split']} split, {rep['num_forget_nodes']} forgotten nodes, device "
                   f"{rep['device']}, original trained {rep['original'].get('epochs', 0):.0f} epochs (val acc "
                   f"{rep['original'].get('best_val_acc', float('nan')):.4f}); whole configuration "
                   f"{rep['total_seconds']:.0f} s", "", config_table(rep), ""]
+        if "retrain_extra" in rep["methods"]:
+            png = RESULTS / "node_unlearning" / f"{key}.png"
+            yardstick_plot(rep, "test_acc", png, f"{rep['dataset']} / {rep['model'].upper()} / {rep['delete']}")
+            parts += [f"Forgetting yardstick ({rep.get('retrains', RETRAINS)} retrain seeds per seed; mean ± std over "
+                      f"seeds). {forgetting_summary(rep)}.", "", yardstick_table(rep, "test_acc"), "",
+                      f"![trade-off](node_unlearning/{key}.png)", ""]
     (RESULTS / "node_unlearning.md").write_text("\n".join(parts))
 
 
@@ -141,6 +165,7 @@ def main(argv=None) -> int:
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--rerun", action="store_true", help="ignore existing per-configuration reports")
+    p.add_argument("--no-holdout", action="store_true", help="skip the forgetting yardstick")
     p.add_argument("--graph-eraser-speed", action="store_true",
                    help="only measure GraphEraser's shard retraining against a full SISA retrain")
     args = p.parse_args(argv)
@@ -151,7 +176,8 @@ def main(argv=None) -> int:
 
     def run_one(dataset, model, delete, seed):
         return run_node_experiment(dataset, model, delete, 0.05, args.methods.split(","), [seed],
-                                   device=args.device, progress=False)
+                                   device=args.device, progress=False, holdout=not args.no_holdout,
+                                   retrains=RETRAINS)
 
     run_grid(GRID, run_one, RESULTS / "node_unlearning", [int(s) for s in args.seeds.split(",")],
              set(args.only.split(",")) if args.only else None, args.rerun, write_markdown)

@@ -14,7 +14,7 @@ from .data import InteractionData
 from .evaluation import evaluate, interaction_mia
 from .methods import METHODS
 from .models import make_model
-from .requests import sample_request
+from .requests import sample_request, withhold_holdout
 from .training import BPRConfig, train_bpr
 
 #: the training recipe of the original model (and of Gold)
@@ -90,13 +90,17 @@ def measure(model, retained: InteractionData, forget, seed: int) -> dict:
 
 def run_one(data, model, kind: str, fraction: float, methods: Iterable[str], seed: int, device="cpu",
             train: dict | None = None, overrides: dict | None = None, log=print,
-            audit_dir: str | None = None) -> dict[str, dict]:
-    """Every method on one request (sampled with ``seed``) for the trained ``model``; with
-    ``audit_dir``, each result is saved to ``audit_dir/<method>-seed<seed>/`` (model.pt + audit.json)."""
+            audit_dir: str | None = None, request=None, holdout=None, retrains: int = 3) -> dict[str, dict]:
+    """Every method on one request (sampled with ``seed`` unless given) for the trained ``model``; with
+    ``audit_dir``, each result is saved to ``audit_dir/<method>-seed<seed>/`` (model.pt + audit.json).
+    ``holdout``: the matched holdout's :class:`~recsys.requests.RecDeletion` (withheld from ``data``
+    before the original was trained): every row then gets the forgetting yardstick's keys
+    (:func:`graph_unlearn.core.runner.yardstick`, ``retrains`` retrain seeds) and a ``retrain_extra``
+    row is added."""
     train = train or TRAIN
     if kind == "modality" and not getattr(model, "names", None):
         raise ValueError(f"{type(model).__name__} uses no item modality: a modality deletion does not apply to it")
-    request = sample_request(data, kind, fraction, seed=seed)
+    request = request if request is not None else sample_request(data, kind, fraction, seed=seed)
     deletion = request.apply(data)
     forget = (deletion.forget_user, deletion.forget_item)
     rows = {"original": {**measure(model, deletion.retained, forget, seed), "seconds": 0.0, "peak_mem_mb": 0.0}}
@@ -119,18 +123,34 @@ def run_one(data, model, kind: str, fraction: float, methods: Iterable[str], see
 
     built = [(name, METHODS[name](device=device, seed=seed, **method_options(name, train, overrides)))
              for name in methods]
-    run_methods(built, model, data, request, seed=seed, audit_dir=audit_dir, skip=skip, on_done=done)
+    results = run_methods(built, model, data, request, seed=seed, audit_dir=audit_dir, skip=skip, on_done=done)
+    if holdout is not None and "gold" in results and deletion.num_forget:
+        from graph_unlearn.core.runner import yardstick
+
+        from .methods import Retrain
+
+        recipe = method_options("gold", train)["config"]
+        table, extra = yardstick(results, model, data, request, retrain=lambda s: Retrain(recipe, device=device, seed=s),
+                                 extra_seeds=[seed + 1000 * k for k in range(1, retrains)], holdout=holdout,
+                                 seed=seed, device=device, reference="gold")
+        rows["retrain_extra"] = {**measure(extra.model, deletion.retained, forget, seed), "seconds": extra.seconds,
+                                 "peak_mem_mb": extra.peak_mem_mb, "epochs": extra.epochs}
+        for name, trow in table.items():
+            rows["gold" if name == "retrain" else name].update(
+                {k: v for k, v in trow.items() if not k.endswith("_note")})
     rows["_request"] = {"kind": kind, "size": len(request), "forget_interactions": deletion.num_forget}
     return rows
 
 
 def run_experiment(data: InteractionData, model_name: str, kind: str, fraction: float, methods, seeds, device="cpu",
                    train: dict | None = None, overrides: dict | None = None, log=print, quick: bool = False,
-                   audit_dir: str | None = None) -> dict:
+                   audit_dir: str | None = None, holdout: bool = False, retrains: int = 3) -> dict:
     """Mean ± std over ``seeds`` per method (plus the untouched original model). Every option is
     checked (:func:`check_experiment`) before anything is trained. ``quick``: :data:`QUICK_TRAIN`
     (unless ``train`` is given) and :data:`QUICK_OPTIONS` under ``overrides``. ``audit_dir``: see
-    :func:`run_one`."""
+    :func:`run_one`. ``holdout``: the forgetting yardstick: a matched holdout of the same kind is
+    drawn with each request and withheld from every training (the original's included), see
+    :func:`run_one` (not for modality deletions, which forget no interaction)."""
     methods, seeds = list(methods), list(seeds)
     check_experiment(data, model_name, kind, fraction, methods, seeds)
     if quick:
@@ -140,12 +160,16 @@ def run_experiment(data: InteractionData, model_name: str, kind: str, fraction: 
     per_seed = []
     for seed in seeds:
         t = time.perf_counter()
+        run_data, request, hold = data, None, None
+        if holdout and kind != "modality":
+            request, hold_request = sample_request(data, kind, fraction, seed=seed, holdout=True)
+            run_data, hold = withhold_holdout(data, hold_request)
         log(f"seed {seed}: training the original {model_name} on {data.name} ...")
-        model, hist = train_original(data, model_name, seed, device, train)
+        model, hist = train_original(run_data, model_name, seed, device, train)
         log(f"seed {seed}: original {model_name} trained in {time.perf_counter() - t:.1f}s "
             f"(best epoch {hist['best_epoch']}, valid R@20 {hist['best_valid_recall20']:.4f})")
-        per_seed.append(run_one(data, model, kind, fraction, methods, seed, device, train, overrides, log,
-                                audit_dir))
+        per_seed.append(run_one(run_data, model, kind, fraction, methods, seed, device, train, overrides, log,
+                                audit_dir, request=request, holdout=hold, retrains=retrains))
     names = [k for k in per_seed[0] if not k.startswith("_")]
     return {"per_seed": per_seed, "mean": {n: aggregate_seeds([r[n] for r in per_seed]) for n in names}}
 

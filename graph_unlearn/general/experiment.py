@@ -10,10 +10,10 @@ from typing import Callable, Iterable
 import torch
 
 from ..core.profiling import current_rss_mb, resolve_device
-from ..core.runner import run_methods
+from ..core.runner import run_methods, yardstick
 from ..metrics import aggregate_seeds, compare_to_reference
 from ..metrics.general import average_gap, relearn_time
-from .data import load_general_dataset, make_request
+from .data import load_general_dataset, make_request, withhold_holdout
 from .evaluate import GAP_KEYS, evaluate_general
 from .methods import GENERAL_METHODS, get_general_method
 from .models import reinitialize
@@ -81,7 +81,8 @@ def _relearn(model, data, request, target: float, device) -> int:
 def run_general_experiment(dataset: str, scenario: str = "random", methods: Iterable[str] | None = None,
                            seeds: Iterable[int] = (0,), *, fraction: float = 0.1, device: str = "cpu",
                            options: dict[str, dict] | None = None, verbose: bool = False, quick: bool = False,
-                           log: Callable[[str], None] | None = None, audit_dir: str | None = None) -> dict:
+                           log: Callable[[str], None] | None = None, audit_dir: str | None = None,
+                           holdout: bool = False, retrains: int = 3) -> dict:
     """Run ``methods`` (``retrain`` is always added as the reference) for every seed and return
     ``{"methods": {name: aggregated metrics}, "per_seed": [...], ...}``.
 
@@ -89,7 +90,11 @@ def run_general_experiment(dataset: str, scenario: str = "random", methods: Iter
     in (0, 1), distinct non-negative seeds, known method names, and, when ``methods`` are given, that
     each supports the task. ``quick``: see :data:`QUICK_EPOCHS` / :data:`QUICK_OPTIONS`. ``log``:
     called with one line per step (original trained, each method done). ``audit_dir``: save every
-    result to ``audit_dir/<method>-seed<seed>/`` (model.pt + audit.json)."""
+    result to ``audit_dir/<method>-seed<seed>/`` (model.pt + audit.json). ``holdout``: the forgetting
+    yardstick: a matched holdout drawn with each request is withheld from every training (the
+    original's included), every row gets the yardstick's keys
+    (:func:`graph_unlearn.core.runner.yardstick`, ``retrains`` retrain seeds) and a
+    ``retrain_extra`` row is added."""
     from ..core.options import is_int, is_real
 
     log = log or (lambda line: None)
@@ -139,12 +144,18 @@ def run_general_experiment(dataset: str, scenario: str = "random", methods: Iter
         data = load_general_dataset(dataset, seed)
         if quick:
             data.recipe = replace(data.recipe, epochs=min(data.recipe.epochs, QUICK_EPOCHS))
-        request = make_request(data, scenario, fraction=fraction, seed=seed)
+        withheld = None
+        if holdout:   # D_h withheld from every training, the original's included
+            withheld = withhold_holdout(data, *make_request(data, scenario, fraction=fraction, seed=seed, holdout=True))
+            data, request = withheld.data, withheld.request
+        else:
+            request = make_request(data, scenario, fraction=fraction, seed=seed)
         t = time.perf_counter()
         original = train_original(data, seed, dev)
         train_seconds = time.perf_counter() - t
         log(f"seed {seed}: original trained in {train_seconds:.1f}s ({data.recipe.epochs} epochs)")
         random_model = reinitialize(original, 10_000 + seed).to(dev) if data.task == "classification" else None
+
         def skip(name, um):
             if not handles(um, data.task):
                 notes.append(f"{name} skipped: it supports {um.tasks} only")
@@ -169,6 +180,20 @@ def run_general_experiment(dataset: str, scenario: str = "random", methods: Iter
             rows[name] = evaluate_general(res.model, data, request, retrain=retrain, random_model=random_model,
                                           seed=seed)
             rows[name].update(seconds=res.seconds, peak_mem_mb=res.peak_mem_mb, epochs=res.epochs)
+        if withheld is not None:
+            table, extra = yardstick(results, original, data, request, holdout=withheld, seed=seed, device=dev,
+                                     retrain=lambda s: get_general_method("retrain", device=dev, seed=s,
+                                                                          **opts.get("retrain", {})),
+                                     extra_seeds=[seed + 1000 * k for k in range(1, retrains)])
+            rows["retrain_extra"] = evaluate_general(extra.model, data, request, retrain=retrain,
+                                                     random_model=random_model, seed=seed)
+            rows["retrain_extra"].update(seconds=extra.seconds, peak_mem_mb=extra.peak_mem_mb, epochs=extra.epochs)
+            per_seed.setdefault("retrain_extra", [])
+            for name, trow in table.items():
+                rows[name].update({k: v for k, v in trow.items() if not k.endswith("_note")})
+        served = {name: res.model for name, res in results.items()}
+        if withheld is not None:
+            served["retrain_extra"] = extra.model
         rsec = rows["retrain"]["seconds"]
         target = rows["original"].get("forget_acc", 0.0) * 0.9
         for name, row in rows.items():
@@ -176,7 +201,7 @@ def run_general_experiment(dataset: str, scenario: str = "random", methods: Iter
             if data.task == "classification":
                 row["avg_gap"] = average_gap(row, rows["retrain"], GAP_KEYS, scale=100.0)
                 if scenario == "class":
-                    model = original if name == "original" else results[name].model
+                    model = original if name == "original" else served[name]
                     row["relearn_epochs"] = _relearn(model, data, request, target, dev)
             per_seed[name].append({"seed": seed, **row})
         peak = max(peak, current_rss_mb())

@@ -87,6 +87,14 @@ def forgetting_table(task, candidates: Mapping[str, torch.nn.Module], *, origina
                               completeness_dist_note="this retrain is one of the band's seeds")
             continue
         m = dist[name].mean_abs_z
+        noise = floor.half_width if math.isfinite(floor.half_width) else 0.0
+        if ceiling.value <= floor.value + noise:   # the original is no farther from the band than a further seed
+            rows[name].update(completeness_dist=math.nan, completeness_dist_low=math.nan,
+                              completeness_dist_high=math.nan,
+                              completeness_dist_note=(f"the original's distance {ceiling.value:.3g} is within the noise "
+                                                      f"floor {floor.value:.3g} (+{noise:.2g}): the distance cannot "
+                                                      f"tell forgetting from doing nothing here"))
+            continue
         if m.value <= floor.value:   # as close to the band as a further retrain seed, or closer: done
             rows[name].update(completeness_dist=1.0, completeness_dist_low=math.nan, completeness_dist_high=math.nan)
             continue
