@@ -80,7 +80,7 @@ def validate(args):
 def main(args) -> int:
     import torch
 
-    from graph_unlearn.cli.common import FlagError, progress_log, write_json, write_plot
+    from graph_unlearn.cli.common import FlagError, print_yardstick, progress_log, write_json, write_plot
     from graph_unlearn.core.profiling import resolve_device
     from graph_unlearn.metrics import format_report
 
@@ -117,11 +117,12 @@ def main(args) -> int:
     except ValueError as err:
         raise FlagError(f"--delete {args.delete} / --fraction {args.fraction}: {err}") from None
     rep = run_experiment(data, args.model, args.delete, args.fraction, methods, seeds, device, train, log=log,
-                         quick=args.quick, audit_dir=args.audit)
+                         quick=args.quick, audit_dir=args.audit, holdout=args.yardstick)
     mean = rep["mean"]
     print(f"\n{data.name} / {args.model} / delete {args.fraction:.1%} {args.delete}, seeds {seeds}, device {device}"
           + (" (quick smoke run)" if args.quick else ""))
     print(format_report(mean, TABLE_KEYS, reference="gold" if "gold" in mean else "original"))
+    print_yardstick(mean)
     if args.json:
         out = {"dataset": data.name, "model": args.model, "delete": args.delete, "fraction": args.fraction,
                "seeds": seeds, "device": str(device), "torch": torch.__version__, "quick": args.quick,

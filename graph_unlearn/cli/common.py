@@ -123,8 +123,29 @@ json_path_arg = _arg(_writable_file)
 png_path_arg = _arg(_png_file)
 
 
+#: the forgetting yardstick's columns (``--yardstick``)
+YARDSTICK_KEYS = ("holdout_auc", "completeness_holdout", "dist_mean_abs_z", "completeness_dist")
+
+
+def print_yardstick(methods: dict) -> None:
+    """The yardstick's table (when the report has it) with how to read it."""
+    if not any("completeness_dist" in r for r in methods.values()):
+        return
+    print("\nforgetting yardstick: holdout_auc = own-score attack of the forget set vs a matched holdout never "
+          "trained on (0.5 = cannot tell); dist_mean_abs_z = distance of the forget-set scores to the retrain "
+          "seeds; completeness 0 = did nothing (original), 1 = like retrain, nan = cannot tell here")
+    width = max(len(n) for n in methods) + 2
+    print("method".ljust(width) + "".join(k.rjust(22) for k in YARDSTICK_KEYS))
+    for name, r in methods.items():
+        print(name.ljust(width) + "".join(f"{r.get(k, math.nan):22.4f}" for k in YARDSTICK_KEYS))
+
+
 def add_audit_plot_args(p) -> None:
-    """``--audit DIR`` and ``--plot FILE.png``, shared by ``run``, ``rec`` and ``general``."""
+    """``--audit DIR``, ``--plot FILE.png`` and ``--yardstick``, shared by ``run``, ``rec`` and ``general``."""
+    p.add_argument("--yardstick", action="store_true",
+                   help="the forgetting yardstick: withhold a matched holdout (drawn with the forget set) from every "
+                        "training, run two more retrain seeds, and report the holdout attack, the distance to the "
+                        "retrains and forgetting completeness per method (about twice the run time)")
     p.add_argument("--audit", default=None, type=writable_dir_arg,
                    help="save every unlearning result to DIR/<method>-seed<seed>/ (model.pt, loadable with "
                         "torch.load(..., weights_only=True), and audit.json: what was deleted with its SHA-256, "
@@ -139,21 +160,25 @@ def tradeoff_rows(methods: dict, forget_key: str, utility_key: str, reference: s
     ``methods`` (which must hold ``original`` and ``reference``): completeness on ``forget_key``
     (:func:`graph_unlearn.metrics.completeness`), speed-up = reference seconds / method seconds,
     utility gap = ``|utility(method) - utility(reference)|``. The reference is named ``retrain``
-    and the original is placed without a speed-up (it did nothing)."""
+    and the original is placed without a speed-up (it did nothing). A report run with the
+    yardstick is plotted by its completeness (the attack's, else the distance's) instead."""
     from ..metrics import completeness
 
     ref, orig = methods[reference], methods["original"]
+    yard = next((k for k in ("completeness_holdout", "completeness_dist")
+                 if any(math.isfinite(r.get(k, math.nan)) for r in methods.values())), None)
     rows = []
     for name, r in methods.items():
         if name == "original":
             rows.append({"name": "original", "speedup": None, "completeness": 0.0,
                          "utility_gap": abs(r.get(utility_key, math.nan) - ref.get(utility_key, math.nan))})
             continue
-        c = completeness(r.get(forget_key, math.nan), ref.get(forget_key, math.nan), orig.get(forget_key, math.nan))
+        c = (completeness(r.get(forget_key, math.nan), ref.get(forget_key, math.nan), orig.get(forget_key, math.nan))
+             .value if yard is None else r.get(yard, math.nan))
         sec = r.get("seconds", math.nan)
         speedup = ref["seconds"] / sec if sec and sec > 0 else math.nan
         rows.append({"name": "retrain" if name == reference else name, "speedup": speedup,
-                     "completeness": c.value, "utility_gap": abs(r.get(utility_key, math.nan)
+                     "completeness": c, "utility_gap": abs(r.get(utility_key, math.nan)
                                                                  - ref.get(utility_key, math.nan))})
     return rows
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..data.registry import available_datasets, dataset_card
 from .common import (FlagError, add_audit_plot_args, device_arg, existing_dir_arg, fraction_arg, json_path_arg,
-                     method_list, refuse, seeds_arg, write_json, write_plot, writable_dir_arg)
+                     method_list, print_yardstick, refuse, seeds_arg, write_json, write_plot, writable_dir_arg)
 from ..methods import ALL_METHODS, METHODS
 from ..metrics.report import format_report
 from ..models.gnn import CONVS
@@ -88,7 +88,8 @@ def main(args) -> int:
     if args.task == "node":
         report = run_node_experiment(args.dataset, args.model, args.delete, args.fraction, args.methods,
                                      args.seeds, split=args.split, quick=args.quick, device=args.device,
-                                     root=args.root, progress=not args.no_progress, audit_dir=args.audit)
+                                     root=args.root, progress=not args.no_progress, audit_dir=args.audit,
+                                     holdout=args.yardstick)
         print(f"\n{report['dataset']} / {report['model']} / delete {report['fraction']:.1%} {report['delete']} "
               f"({report['num_forget_nodes']} nodes, {report['split']} split), seeds {report['seeds']}, "
               f"device {report['device']}")
@@ -96,7 +97,7 @@ def main(args) -> int:
     report = run_edge_experiment(args.dataset, args.model, args.fraction, args.setting, args.methods,
                                  args.seeds, quick=args.quick, device=args.device, root=args.root,
                                  checkpoint_dir=args.checkpoint_dir, progress=not args.no_progress,
-                                 audit_dir=args.audit)
+                                 audit_dir=args.audit, holdout=args.yardstick)
     print(f"\n{report['dataset']} / {report['model']} / {report['fraction']:.1%} {report['setting']} "
           f"({report['num_forget_edges']} edges), seeds {report['seeds']}, device {report['device']}")
     return _finish(args, report, TABLE_METRICS)
@@ -104,6 +105,7 @@ def main(args) -> int:
 
 def _finish(args, report, metrics) -> int:
     print(format_report(report["methods"], metrics))
+    print_yardstick(report["methods"])
     for note in report["notes"]:
         print(f"note: {note}")
     original = report.get("original", {})

@@ -4,7 +4,7 @@ Every flag is checked before any training; a wrong one exits with code 2 and nam
 from __future__ import annotations
 
 from ..cli.common import (FlagError, add_audit_plot_args, device_arg, fraction_arg, json_path_arg, method_list,
-                          progress_log, refuse, seeds_arg, write_json, write_plot)
+                          print_yardstick, progress_log, refuse, seeds_arg, write_json, write_plot)
 from ..metrics.report import format_report
 from .data import DATASETS
 from .methods import GENERAL_METHODS
@@ -50,7 +50,8 @@ def main(args) -> int:
     try:
         report = run_general_experiment(args.dataset, args.forget, methods, args.seeds, fraction=args.fraction,
                                         device=args.device, verbose=args.verbose, quick=args.quick,
-                                        log=progress_log(not args.no_progress), audit_dir=args.audit)
+                                        log=progress_log(not args.no_progress), audit_dir=args.audit,
+                                        holdout=args.yardstick)
     except ValueError as err:
         if "scenario" in str(err):
             raise FlagError(f"--forget {args.forget}: {err}") from None
@@ -60,6 +61,7 @@ def main(args) -> int:
     print(f"\n{report['dataset']} / forget {report['scenario']}, seeds {report['seeds']}, device {report['device']}"
           + (" (quick smoke run)" if args.quick else ""))
     print(format_report(report["methods"], report["table_keys"], extra_keys=("seconds", "speedup_vs_retrain")))
+    print_yardstick(report["methods"])
     for note in report["notes"]:
         print(f"note: {note}")
     print(f"process peak memory {report['process_peak_mem_mb']:.0f} MB, total {report['total_seconds']:.1f} s")
