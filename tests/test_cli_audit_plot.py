@@ -88,3 +88,18 @@ def test_tradeoff_rows_completeness():
     assert rows["half"]["speedup"] == pytest.approx(4.0)
     assert rows["half"]["utility_gap"] == pytest.approx(0.05)
     assert rows["retrain"]["completeness"] == pytest.approx(1.0) and rows["original"]["completeness"] == 0.0
+
+
+def test_run_yardstick_on_cora_links(tmp_path, capsys):
+    """``--yardstick``: a matched holdout withheld from every training, two more retrain seeds, and
+    the yardstick's table; the original (nothing done) has completeness 0 and a retrain seed
+    outside the band a distance completeness of 1, while UtU sits between."""
+    js = tmp_path / "r.json"
+    code, out = run(["run", "--dataset", "Cora", "--quick", "--methods", "retrain,utu", "--yardstick",
+                     "--json", str(js), "--no-progress"], capsys)
+    assert code == 0, out
+    assert "forgetting yardstick" in out and "retrain_extra" in out
+    rows = json.loads(js.read_text())["methods"]
+    assert rows["original"]["completeness_holdout"] == 0.0 and rows["original"]["completeness_dist"] == 0.0
+    assert rows["original"]["holdout_auc"] > rows["retrain"]["holdout_auc_high"]
+    assert 0.0 < rows["utu"]["completeness_dist"] < 1.0 and rows["retrain_extra"]["completeness_dist"] == 1.0
