@@ -17,10 +17,11 @@ from .methods import METHODS, FineTune, GradientAscent, MMRecUn, NegGradPlus, Re
 from .models import FREEDOM, MODELS, VBPR, LightGCN, PyGLightGCN, build_graph, make_model
 from .requests import InteractionDeletion, ItemDeletion, ModalityDeletion, RecDeletion, UserDeletion, sample_request
 from .training import BPRConfig, train_bpr
+from .task import RecTask  # registers the rec task
 
 __all__ = ["InteractionData", "load_dataset", "load_mmrec", "load_movielens100k", "load_recbole", "per_user_split",
            "prepare_ml100k_mm", "evaluate", "interaction_mia", "rank_topk", "METHODS", "Retrain", "MMRecUn", "FineTune",
            "GradientAscent", "NegGradPlus", "MODELS", "LightGCN", "PyGLightGCN", "VBPR", "FREEDOM", "build_graph",
            "make_model",
            "UserDeletion", "ItemDeletion", "InteractionDeletion", "ModalityDeletion", "RecDeletion", "sample_request",
-           "train_bpr", "BPRConfig"]
+           "train_bpr", "BPRConfig", "RecTask"]

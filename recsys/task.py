@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import torch
 
 from graph_unlearn.core import retain_forget
-from graph_unlearn.core.task import StepLosses, UnlearningTask
+from graph_unlearn.core.task import StepLosses, UnlearningTask, register_task
 
 from .data.interactions import InteractionData
 from .models.base import bpr_loss
@@ -40,8 +40,10 @@ class RecProblem:
     forget: PairBatches | None
 
 
+@register_task
 class RecTask(UnlearningTask):
     kind = "rec"
+    priority = 0
     has_penalty = True
     can_swap = True
 

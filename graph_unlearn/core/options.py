@@ -173,7 +173,7 @@ def check_recipe(owner: Any, name: str, config: Any, cls: type | None = None, al
 def check_loss_hook(owner: Any, name: str, value: Any):
     """A loss hook of the sample task: ``None`` (its default), one of its named losses or a
     callable ``loss(outputs, targets, reduction="mean")``."""
-    from ..general.task import LOSSES   # the sample task's named losses (imported when checked)
+    from .losses import LOSSES
 
     if value is None or callable(value) or (isinstance(value, str) and value in LOSSES):
         return value

@@ -141,20 +141,23 @@ class UnlearningTask:
         return f"{type(self).__name__}(kind={self.kind!r}, model={type(self.model).__name__})"
 
 
-def _families():
-    """The domains, most specific first: each ``(accepts(data, request) -> bool, build)``."""
-    from ..general.task import SampleTask
-    from ..tasks.graph import GraphTask
+#: the registered task classes (:func:`register_task`), asked in order of their ``priority``
+_FAMILIES: list[type] = []
 
-    families = []
-    try:
-        from recsys.task import RecTask
-    except ImportError:  # pragma: no cover - recsys ships with the library
-        RecTask = None
-    if RecTask is not None:
-        families.append(RecTask)
-    families += [GraphTask, SampleTask]
-    return families
+
+def register_task(cls: type) -> type:
+    """Register a task class (a decorator): :func:`resolve_task` asks its ``claims(data, request)``
+    and calls its ``build(unlearner, model, data, request, **options)``. Each domain registers its
+    task when its package is imported (``graph_unlearn``: link / node; ``graph_unlearn.general``:
+    sample; ``recsys``: rec), so a user holding a domain's data has its task."""
+    if cls not in _FAMILIES:
+        _FAMILIES.append(cls)
+        _FAMILIES.sort(key=lambda c: getattr(c, "priority", 0))
+    return cls
+
+
+def _families() -> list[type]:
+    return list(_FAMILIES)
 
 
 class _Evaluator:

@@ -13,8 +13,9 @@ from .experiment import run_general_experiment
 from .methods import (GENERAL_METHODS, SCRUB, SSD, BadTeacher, Blindspot, FineTune, GaussianAmnesiac,
                       GeneralUnlearner, GradientAscent, L1Sparse, NegGradPlus, RandomLabels, Retrain, SalUn,
                       get_general_method)
-from .models import MLP, SmallCNN, make_model, reinitialize
-from .task import LOSSES, fit, predict, resolve_loss, train_original
+from .models import MLP, SmallCNN, make_model, predict, reinitialize
+from ..core.losses import LOSSES, resolve_loss
+from .task import SampleTask, fit, train_original
 
 __all__ = [
     "DATASETS", "ForgetRequest", "ForgetSplit", "GeneralData", "TrainConfig", "load_general_dataset",
@@ -23,7 +24,7 @@ __all__ = [
     "GENERAL_METHODS", "get_general_method", "GeneralUnlearner", "Retrain", "FineTune", "GradientAscent",
     "NegGradPlus", "RandomLabels", "BadTeacher", "SCRUB", "SSD", "SalUn", "L1Sparse", "Blindspot",
     "GaussianAmnesiac", "MLP", "SmallCNN", "make_model", "reinitialize", "LOSSES", "fit", "predict",
-    "resolve_loss", "train_original",
+    "resolve_loss", "train_original", "SampleTask",
 ]
 from .methods import ACU, LAF, NPO, ShardedAdapters  # noqa: E402
 from .models import penultimate_features  # noqa: E402

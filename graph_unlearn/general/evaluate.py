@@ -23,7 +23,8 @@ from ..metrics.divergence import js_divergence
 from ..metrics.general import (activation_distance, entropy_mia_member_rate, loss_threshold_mia, mia_efficacy,
                                prediction_entropy, regression_mia, true_class_confidence, zrf_score)
 from .data import ForgetRequest, GeneralData
-from .task import predict, resolve_loss
+from ..core.losses import resolve_loss
+from .models import predict
 
 #: the metrics averaged into ``avg_gap`` (points) for classification
 GAP_KEYS = ("forget_acc", "retain_acc", "test_acc", "mia_efficacy")

@@ -16,8 +16,9 @@ from ..metrics.general import average_gap, relearn_time
 from .data import load_general_dataset, make_request, withhold_holdout
 from .evaluate import GAP_KEYS, evaluate_general
 from .methods import GENERAL_METHODS, get_general_method
-from .models import reinitialize
-from .task import handles, predict, resolve_loss, train_original
+from .models import predict, reinitialize
+from ..core.losses import resolve_loss
+from .task import handles, train_original
 
 CLASSIFICATION_METHODS = ("retrain", "finetune", "gradient_ascent", "neggrad_plus", "random_labels", "bad_teacher",
                           "scrub", "ssd", "salun", "l1_sparse")

@@ -128,3 +128,15 @@ def reinitialize(model: nn.Module, seed: int = 0) -> nn.Module:
     for p in new.parameters():
         p.requires_grad_(True)
     return new
+
+
+@torch.no_grad()
+def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 2048) -> torch.Tensor:
+    """Model outputs on ``x`` in eval mode (logits or regression values), on ``x``'s device."""
+    was_training = model.training
+    model.eval()
+    dev = next(model.parameters()).device
+    out = torch.cat([model(x[i:i + batch_size].to(dev)) for i in range(0, len(x), batch_size)]) if len(x) else \
+        torch.empty(0)
+    model.train(was_training)
+    return out

@@ -1,56 +1,18 @@
-r"""The task side of the general unlearners: the one loss hook, training and prediction.
-
-A *loss hook* is ``loss(outputs, targets, reduction="mean")``. :func:`resolve_loss` turns a
-name into one: ``"cross_entropy"`` (classification, the default for class labels), ``"mse"``
-and ``"l1"`` (regression); any callable with that signature works too. Every unlearner calls
-the hook instead of a hard-coded loss, so the same algorithm serves classifiers and
-regressors.
+r"""The sample task (vision / text / regression): batches, training and prediction, and
+:class:`SampleTask`, the task protocol on samples. Every unlearner calls the loss hook
+(:mod:`graph_unlearn.core.losses`: cross-entropy, MSE, L1 or the user's callable) instead of a
+hard-coded loss, so the same algorithm serves classifiers and regressors.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from ..core.task import StepLosses, UnlearningTask
+from ..core.losses import LOSSES, LossFn, resolve_loss
+from ..core.task import StepLosses, UnlearningTask, register_task
 from .data import ForgetSplit, GeneralData, TrainConfig
-
-LossFn = Callable[..., torch.Tensor]
-
-
-def cross_entropy(outputs, targets, reduction: str = "mean"):
-    """:math:`-\\ln \\mathrm{softmax}(z)_y`."""
-    return F.cross_entropy(outputs, targets.long(), reduction=reduction)
-
-
-def mse(outputs, targets, reduction: str = "mean"):
-    """:math:`(\\hat y - y)^2`."""
-    return F.mse_loss(outputs.reshape(targets.shape), targets.float(), reduction=reduction)
-
-
-def l1(outputs, targets, reduction: str = "mean"):
-    """:math:`|\\hat y - y|`."""
-    return F.l1_loss(outputs.reshape(targets.shape), targets.float(), reduction=reduction)
-
-
-LOSSES: dict[str, LossFn] = {"cross_entropy": cross_entropy, "mse": mse, "l1": l1}
-
-
-def resolve_loss(loss: str | LossFn | None, task: str = "classification") -> LossFn:
-    """The loss hook: a name from :data:`LOSSES`, a callable, or ``None`` for the task default
-    (cross-entropy for classification, MSE for regression)."""
-    if loss is None:
-        if task not in ("classification", "regression"):
-            raise ValueError(f"unknown task {task!r}: use 'classification' or 'regression'")
-        return cross_entropy if task == "classification" else mse
-    if callable(loss):
-        return loss
-    if loss not in LOSSES:
-        raise ValueError(f"unknown loss {loss!r}: use one of {', '.join(LOSSES)} or a callable")
-    return LOSSES[loss]
 
 
 def batches(n: int, batch_size: int, generator: torch.Generator | None = None, shuffle: bool = True):
@@ -95,15 +57,29 @@ def fit(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss: LossFn, config
 
 
 @torch.no_grad()
-def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 2048) -> torch.Tensor:
-    """Model outputs on ``x`` in eval mode (logits or regression values), on ``x``'s device."""
-    was_training = model.training
+def check_model_output(model: nn.Module, data: GeneralData, who: str) -> None:
+    """Run the model on two training samples and check its output fits the task (one score per
+    class, or one value per sample for regression): a model built for other inputs or another
+    number of classes fails here with a clear error, before any work."""
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
+    x = data.x_train[:2].to(device)
+    was = model.training
     model.eval()
-    dev = next(model.parameters()).device
-    out = torch.cat([model(x[i:i + batch_size].to(dev)) for i in range(0, len(x), batch_size)]) if len(x) else \
-        torch.empty(0)
-    model.train(was_training)
-    return out
+    try:
+        out = model(x)
+    except Exception as err:
+        raise ValueError(f"{who}: the model cannot run on this data's inputs (each of shape "
+                         f"{tuple(x.shape[1:])}): {type(err).__name__}: {err}") from err
+    finally:
+        model.train(was)
+    if not isinstance(out, torch.Tensor):
+        raise ValueError(f"{who}: the model must return a tensor, got {type(out).__name__}")
+    if data.task == "classification" and (out.dim() != 2 or out.size(1) < data.num_classes):
+        raise ValueError(f"{who}: the model returns outputs of shape {tuple(out.shape[1:])} per sample but the data "
+                         f"has {data.num_classes} classes")
+    if data.task == "regression" and out.numel() != x.size(0):
+        raise ValueError(f"{who}: a regression model must return one value per sample, got shape "
+                         f"{tuple(out.shape[1:])} per sample")
 
 
 def train_original(data: GeneralData, seed: int = 0, device: str | torch.device = "cpu",
@@ -179,6 +155,7 @@ class _IndexStream:
         return self._batches.pop(0).to(self.device)
 
 
+@register_task
 class SampleTask(UnlearningTask):
     """Vision / text / regression samples: ``data`` a :class:`~graph_unlearn.general.GeneralData`
     (or an ``(x, y)`` pair, a ``TensorDataset`` / map-style dataset, a ``DataLoader``: see
@@ -188,6 +165,7 @@ class SampleTask(UnlearningTask):
     cross-entropy / MSE)."""
 
     kind = "sample"
+    priority = 2   # the broadest claims (any (x, y) pair, any Dataset): asked last
 
     def __init__(self, model, data: GeneralData, request, device, loss, tasks):
         super().__init__(model, data, request, device)
@@ -208,7 +186,6 @@ class SampleTask(UnlearningTask):
     def build(cls, unlearner, model, data, request=None, *, loss=None):
         from .data import ForgetRequest
         from .inputs import as_general_data
-        from .methods.base import check_model_output
 
         own = getattr(unlearner, "loss", None)
         if loss is not None and own is not None:

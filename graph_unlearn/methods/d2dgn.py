@@ -62,7 +62,8 @@ from ..core.optim import optimise
 from ..core.options import check_choice, check_fraction, check_int, check_non_negative, check_positive
 from ..core.retain_forget import convex_weights
 from ..core.unlearner import clone_model
-from .base import RETAIN_BATCH, GraphUnlearner, task_ops
+from ..tasks.graph import RETAIN_BATCH, task_ops
+from .base import GraphUnlearner
 
 
 #: the options left as ``None``, per task (see the module docstring)

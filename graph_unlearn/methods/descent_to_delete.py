@@ -8,7 +8,8 @@ import torch
 from ..core.optim import optimise
 from ..core.options import check_int, check_non_negative, check_positive
 from ..core.unlearner import clone_model
-from .base import RETAIN_BATCH, GraphUnlearner, task_ops
+from ..tasks.graph import RETAIN_BATCH, task_ops
+from .base import GraphUnlearner
 
 
 class DescentToDelete(GraphUnlearner):

@@ -35,7 +35,8 @@ import torch
 
 from ..core.options import check_choice, check_int, check_non_negative, check_positive
 from ..core.unlearner import clone_model
-from .base import GraphUnlearner, task_ops
+from ..tasks.graph import task_ops
+from .base import GraphUnlearner
 
 
 class GIF(GraphUnlearner):

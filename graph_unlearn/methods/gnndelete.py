@@ -38,7 +38,8 @@ from ..core.retain_forget import convex_weights
 from ..core.options import check_bool, check_choice, check_fraction, check_int, check_positive
 from ..core.unlearner import clone_model
 from ..data.convert import is_dgl_graph
-from .base import GraphUnlearner, task_ops
+from ..tasks.graph import task_ops
+from .base import GraphUnlearner
 
 
 class DeletionOperator(nn.Module):

@@ -5,7 +5,7 @@ r"""Negative Preference Optimization (Zhang, Lin, Bai, Mei, COLM 2024) for the g
       \Big(\frac{p_\theta}{p_{\theta_o}}\Big)^{\beta}\Big)\Big] + \lambda\,\mathcal{L}(D_r),
 
 the shared :func:`graph_unlearn.core.npo.npo_loss` with the frozen original as reference, through
-:func:`~graph_unlearn.methods.base.task_ops`: for link prediction :math:`p_\theta` is the
+:func:`~graph_unlearn.tasks.graph.task_ops`: for link prediction :math:`p_\theta` is the
 predicted existence :math:`\sigma(s_{uv})` of each deleted edge (on the retained graph); for
 node / feature deletion it is the class softmax of each forgotten node's true label (queried
 with its original data). The retained term is the task's usual loss (BCE of retained edges
@@ -26,7 +26,8 @@ from ..core.npo import binary_log_likelihood, class_log_likelihood, npo_loss
 from ..core.options import check_int, check_non_negative, check_positive
 from ..core.retain_forget import retain_forget_steps
 from ..core.unlearner import clone_model
-from .base import RETAIN_BATCH, GraphUnlearner, task_ops
+from ..tasks.graph import RETAIN_BATCH, task_ops
+from .base import GraphUnlearner
 
 
 def forget_log_likelihood(ops, model, zq):

@@ -282,7 +282,7 @@ class NodeUnlearningProblem:
                                      [m.to(device) for m in self.hop_masks], self.query_x.to(device),
                                      self.query_graph.to(device))
 
-    # -- the interface the graph methods use (see graph_unlearn.methods.base.task_ops) --------
+    # -- the interface the graph methods use (see graph_unlearn.tasks.graph.task_ops) --------
     def retain_select(self, gen: torch.Generator, batch_size: int | None = None, scope: str = "all") -> torch.Tensor:
         """Retained training nodes :math:`V_r` (a random batch of them; only the 2-hop
         neighbourhood of :math:`V_f` with ``scope="khop"``). Distilling on every non-deleted

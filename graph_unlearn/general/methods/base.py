@@ -8,37 +8,12 @@ from typing import Callable
 import torch
 from torch import nn
 
+from ...core.losses import LOSSES, LossFn
 from ...core.optim import make_optimizer, take_step
 from ...core.options import OptionError, check_int
 from ...core.unlearner import Unlearner
 from ..data import GeneralData
-from ..task import LOSSES, LossFn, Problem, batches, make_problem
-
-
-@torch.no_grad()
-def check_model_output(model: nn.Module, data: GeneralData, who: str) -> None:
-    """Run the model on two training samples and check its output fits the task (one score per
-    class, or one value per sample for regression): a model built for other inputs or another
-    number of classes fails here with a clear error, before any work."""
-    device = next((p.device for p in model.parameters()), torch.device("cpu"))
-    x = data.x_train[:2].to(device)
-    was = model.training
-    model.eval()
-    try:
-        out = model(x)
-    except Exception as err:
-        raise ValueError(f"{who}: the model cannot run on this data's inputs (each of shape "
-                         f"{tuple(x.shape[1:])}): {type(err).__name__}: {err}") from err
-    finally:
-        model.train(was)
-    if not isinstance(out, torch.Tensor):
-        raise ValueError(f"{who}: the model must return a tensor, got {type(out).__name__}")
-    if data.task == "classification" and (out.dim() != 2 or out.size(1) < data.num_classes):
-        raise ValueError(f"{who}: the model returns outputs of shape {tuple(out.shape[1:])} per sample but the data "
-                         f"has {data.num_classes} classes")
-    if data.task == "regression" and out.numel() != x.size(0):
-        raise ValueError(f"{who}: a regression model must return one value per sample, got shape "
-                         f"{tuple(out.shape[1:])} per sample")
+from ..task import Problem, batches, make_problem
 
 
 class GeneralUnlearner(Unlearner):

@@ -35,7 +35,7 @@ from torch import nn
 from ...core.npo import npo_loss
 from ...core.options import check_int, check_non_negative, check_positive
 from ...core.unlearner import clone_model
-from ..task import LossFn
+from ...core.losses import LossFn
 from ...core.optim import make_optimizer, take_step
 from ..task import paired_batches
 from .base import GeneralUnlearner
