@@ -20,9 +20,14 @@ random nodes'), and the masks are the hops around the deleted nodes. Everything 
 Args:
     forget_weight, retain_weight: :math:`w_f` (Deleted Edge Consistency, the forget-side term;
         the paper's :math:`\alpha`) and :math:`w_r` (Neighbourhood Influence, the retain side;
-        :math:`1-\alpha`); one given, the other is 1 minus it (default 0.5 each, the paper's).
-    steps: optimiser steps (default 50; the official code's epochs, one full-graph step each).
-    lr: Adam learning rate (default 1e-3; weight decay 0 as official).
+        :math:`1-\alpha`); one given, the other is 1 minus it.
+    steps: optimiser steps (the official code's epochs, one full-graph step each).
+    lr: Adam learning rate (weight decay 0 as official).
+    ``None`` takes the task's default (:data:`TASK_DEFAULTS`): link prediction :math:`w_f = 0.8`,
+    50 steps at lr 5e-3, chosen by forgetting completeness and utility together on separate tuning
+    requests within the 50-step budget (``benchmarks/results/tune_link_defaults.md``: score 0.82
+    against 0.61 for the paper's :math:`\alpha = 0.5` at lr 1e-3); node classification keeps
+    :math:`w_f = 0.5`, 50 steps at lr 1e-3 (the paper's; not re-tuned).
     init: ``"identity"`` (default; the operator starts as a no-op) or ``"ones"``
         (the official ``ones / 1000``).
     layerwise: train each operator on its own layer's loss only (default True).
@@ -125,18 +130,24 @@ class GNNDeleteModel(nn.Module):
         return self.base.fresh_copy(seed)
 
 
+#: the options left as ``None``, per task (see the module docstring)
+TASK_DEFAULTS = {"link": {"forget_weight": 0.8, "steps": 50, "lr": 5e-3},
+                 "node": {"forget_weight": 0.5, "steps": 50, "lr": 1e-3}}
+
+
 class GNNDelete(GraphUnlearner):
     """GNNDelete; options and loss in the module docstring."""
 
     name = "gnndelete"
 
-    def __init__(self, retain_weight: float | None = None, forget_weight: float | None = None, steps: int = 50,
-                 lr: float = 1e-3, init: str = "identity", layerwise: bool = True, **kw):
+    def __init__(self, retain_weight: float | None = None, forget_weight: float | None = None,
+                 steps: int | None = None, lr: float | None = None, init: str = "identity", layerwise: bool = True,
+                 **kw):
         super().__init__(**kw)
         check_fraction(self, "retain_weight", retain_weight, allow_none=True)
         check_fraction(self, "forget_weight", forget_weight, allow_none=True)
-        check_int(self, "steps", steps)
-        check_positive(self, "lr", lr)
+        check_int(self, "steps", steps, allow_none=True)
+        check_positive(self, "lr", lr, allow_none=True)
         check_choice(self, "init", init, ("identity", "ones"))
         check_bool(self, "layerwise", layerwise)
         self.retain_weight, self.forget_weight = retain_weight, forget_weight
@@ -144,7 +155,11 @@ class GNNDelete(GraphUnlearner):
 
     def _unlearn(self, model, data, request):
         problem = task_ops(self.problem(data, request))
-        w_r, w_f = convex_weights(self.name, self.retain_weight, self.forget_weight, (0.5, 0.5))
+        opts = dict(TASK_DEFAULTS[problem.task])
+        opts.update({k: getattr(self, k) for k in ("steps", "lr") if getattr(self, k) is not None})
+        w_r, w_f = convex_weights(self.name, self.retain_weight, self.forget_weight,
+                                  (1 - opts["forget_weight"], opts["forget_weight"]))
+        opts.update(retain_weight=w_r, forget_weight=w_f)
         base = clone_model(model, self.device).eval()
         with torch.no_grad():  # the frozen original's layer outputs on the retained graph
             _, target_layers = base(problem.x, problem.graph, return_layers=True)
@@ -172,11 +187,11 @@ class GNNDelete(GraphUnlearner):
                 logs[f"dec{l}"], logs[f"ni{l}"] = dec.item(), ni.item()
             return total, logs
 
-        history = optimise(student.operators.parameters(), objective, steps=self.steps, lr=self.lr,
-                           progress=self.progress(self.steps))
+        history = optimise(student.operators.parameters(), objective, steps=opts["steps"], lr=opts["lr"],
+                           progress=self.progress(opts["steps"]))
         student.eval()
         moved = max((op.weight.detach() - w0).abs().max().item() for op, w0 in zip(student.operators, init_ops))
         if moved == 0.0:
             raise RuntimeError("gnndelete: the deletion operators did not change during training")
-        return student, self.steps, {"final_loss": history[-1]["loss"] if history else None,
+        return student, opts["steps"], {"options": opts, "final_loss": history[-1]["loss"] if history else None,
                                       "operator_change": moved}
