@@ -76,8 +76,14 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--runs", default=None, help="comma-separated dataset/scenario pairs (default: all)")
-    p.add_argument("--out", default=str(Path(__file__).parent / "results" / "general_unlearning"))
+    p.add_argument("--out", default=None, help="output stem (default results/general_unlearning, or "
+                                               "results/general_yardstick with --yardstick)")
+    p.add_argument("--yardstick", action="store_true",
+                   help="the forgetting yardstick: a matched holdout withheld from every training, two more retrain "
+                        "seeds, completeness per method (written to results/general_yardstick.*)")
     args = p.parse_args()
+    args.out = args.out or str(Path(__file__).parent / "results" /
+                               ("general_yardstick" if args.yardstick else "general_unlearning"))
     torch.set_num_threads(1)
     seeds = [int(s) for s in args.seeds.split(",")]
     runs = [tuple(r.split("/")) for r in args.runs.split(",")] if args.runs else RUNS
@@ -88,7 +94,7 @@ def main() -> None:
         if ds == "diabetes":
             methods = ["retrain", "finetune", "gradient_ascent", "neggrad_plus", "random_labels", "ssd", "salun",
                        "l1_sparse", "blindspot", "gaussian_amnesiac"]
-        rep = run_general_experiment(ds, sc, methods, seeds)
+        rep = run_general_experiment(ds, sc, methods, seeds, holdout=args.yardstick)
         reports[f"{ds}/{sc}"] = rep
         print(f"{ds}/{sc}: {rep['total_seconds']:.0f} s", flush=True)
     targets = check_targets(reports)
@@ -117,6 +123,12 @@ def main() -> None:
                              "test_acc", "mae_to_retrain_forget", "forget_mse") if k in rep["methods"]["retrain"]
                  and k not in rep["table_keys"]]
         lines += ["", "Other metrics:", "", format_report(rep["methods"], extra, extra_keys=(), markdown=True)]
+        if args.yardstick:
+            from _common import VERDICT_RULE, forgetting_summary, yardstick_table
+
+            utility = "test_acc" if "test_acc" in rep["methods"]["retrain"] else rep["table_keys"][0]
+            lines += ["", f"Forgetting yardstick ({VERDICT_RULE}). {forgetting_summary(rep)}.", "",
+                      yardstick_table(rep, utility)]
         lines += [""] + [f"- {n}" for n in rep["notes"]]
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ from typing import Any
 
 import torch
 
-from ..data.graph import Graph, edge_membership, k_hop_nodes
+from ..data.graph import EdgeKeyIndex, Graph, k_hop_nodes
 from .base import DeletionRequest, parse_edges
 
 
@@ -40,6 +40,14 @@ class EdgeUnlearningProblem:
     def to(self, device) -> "EdgeUnlearningProblem":
         return EdgeUnlearningProblem(self.split.to(device), self.forget.to(device), self.retain.to(device),
                                      self.graph.to(device), [m.to(device) for m in self.hop_masks])
+
+
+def train_key_index(split) -> EdgeKeyIndex:
+    """The sorted training-edge keys of ``split``: cached on a
+    :class:`~graph_unlearn.tasks.LinkSplit` (sorted once per split), built for other objects
+    with ``train_pos`` / ``num_nodes``."""
+    cached = getattr(split, "train_key_index", None)
+    return cached() if callable(cached) else EdgeKeyIndex(split.train_pos, split.num_nodes)
 
 
 class EdgeDeletion(DeletionRequest):
@@ -102,7 +110,7 @@ class EdgeDeletion(DeletionRequest):
             bad = int(self.edges.max())
             raise ValueError(f"EdgeDeletion: node id {bad} is out of range for a graph with {n} nodes "
                              f"(valid node ids: 0..{n - 1})")
-        present = edge_membership(self.edges, split.train_pos.cpu(), n)
+        present = train_key_index(split).contains(self.edges).cpu()  # binary search, O(k log E)
         if not bool(present.all()):
             i = int((~present).nonzero()[0])
             u, v = int(self.edges[0, i]), int(self.edges[1, i])
@@ -114,7 +122,7 @@ class EdgeDeletion(DeletionRequest):
         self.validate(split)
         device = split.train_pos.device
         forget = self.edges.to(device)
-        is_forget = edge_membership(split.train_pos, forget, split.num_nodes)
+        is_forget = train_key_index(split).mask(forget)
         retain = split.train_pos[:, ~is_forget]
         graph = split.graph().without_edges(forget)
         hop_masks = k_hop_nodes(split.graph().edge_index, forget.flatten().unique(), 2, split.num_nodes)

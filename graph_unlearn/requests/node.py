@@ -19,9 +19,9 @@ from typing import Any
 
 import torch
 
-from ..data.graph import k_hop_nodes
+from ..data.graph import expand_ranges, k_hop_nodes
 from .base import DeletionRequest, check_mask_length, parse_ids
-from .edge import EdgeUnlearningProblem
+from .edge import EdgeUnlearningProblem, train_key_index
 
 
 def _node_ids(values: Any, who: str) -> tuple[torch.Tensor, int | None]:
@@ -86,7 +86,7 @@ class NodeDeletion(DeletionRequest):
     def _apply_link(self, split) -> EdgeUnlearningProblem:
         device = split.train_pos.device
         nodes = self.nodes.to(device)
-        incident = torch.isin(split.train_pos, nodes).any(0)
+        incident = _incident_training_edges(split, nodes)
         if not bool(incident.any()):
             raise ValueError("NodeDeletion: the requested nodes have no training edge; nothing to unlearn "
                              "for link prediction")
@@ -95,12 +95,28 @@ class NodeDeletion(DeletionRequest):
         if x is not None:
             x = x.clone()
             x[nodes] = 0
-        new_split = replace(split, x=x)
+        # only x changes (same shape): skip re-validating every edge set of the split, a full
+        # pass over all training edges per request; keep the cached sorted training keys
+        new_split = replace(split, x=x, _trusted=True)
+        if "_train_key_index" in split.__dict__:
+            new_split.__dict__["_train_key_index"] = split.__dict__["_train_key_index"]
         graph = split.graph().without_edges(forget)
         hop = k_hop_nodes(split.graph().edge_index, nodes, 2, split.num_nodes)
         problem = EdgeUnlearningProblem(new_split, forget, retain, graph, hop)
         problem.deleted_nodes = nodes  # type: ignore[attr-defined]
         return problem
+
+
+def _incident_training_edges(split, nodes: torch.Tensor) -> torch.Tensor:
+    """Boolean mask over ``split.train_pos`` columns: is the edge incident to one of ``nodes``?
+    Read from the rows of the (coalesced, row-sorted) training graph and the sorted training
+    keys: the search touches the deleted nodes' edges, not every training edge."""
+    g = split.graph()
+    if g.key_index().order is not None:  # not row-sorted (never for a Graph built by the library)
+        return torch.isin(split.train_pos, nodes).any(0)
+    row, nodes = g.edge_index[0], nodes.to(g.device).long()
+    pos = expand_ranges(torch.searchsorted(row, nodes, side="left"), torch.searchsorted(row, nodes, side="right"))
+    return train_key_index(split).mask(g.edge_index[:, pos])
 
 
 class FeatureDeletion(DeletionRequest):

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch_geometric.data import Data
 
-from ..data.graph import Graph, edge_keys, k_hop_nodes
+from ..data.graph import EdgeKeyIndex, Graph, edge_keys, k_hop_nodes
 
 
 _EDGE_SETS = ("train_pos", "val_pos", "val_neg", "test_pos", "test_neg")
@@ -100,6 +100,17 @@ class LinkSplit:
         if self._graph is None:
             self._graph = Graph(self.train_pos, self.num_nodes)
         return self._graph
+
+    def train_key_index(self) -> EdgeKeyIndex:
+        """The training edges' keys, sorted once and cached (not a dataclass field: a copy made
+        with ``dataclasses.replace`` or ``to`` builds its own), for membership checks by binary
+        search. Rebuilt if ``train_pos`` is replaced or modified in place."""
+        train = self.train_pos
+        cached = self.__dict__.get("_train_key_index")
+        if cached is None or cached[0] is not train or cached[1] != train._version:
+            cached = (train, train._version, EdgeKeyIndex(train, self.num_nodes))
+            self.__dict__["_train_key_index"] = cached
+        return cached[2]
 
     def to(self, device) -> "LinkSplit":
         device = torch.device(device)
