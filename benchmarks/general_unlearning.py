@@ -48,7 +48,7 @@ def check_targets(reports: dict) -> list[dict]:
         if rep:
             ref = _mean_over_seeds(rep, "retrain", "test_acc_other")
             for m in rep["per_seed"]:
-                if m in ("retrain", "original"):
+                if m in ("retrain", "original", "retrain_extra"):
                     continue
                 fa = _mean_over_seeds(rep, m, "forget_acc")
                 worst = max(r["forget_acc"] for r in rep["per_seed"][m])
