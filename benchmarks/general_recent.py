@@ -35,7 +35,7 @@ from graph_unlearn.general.methods.acu import (ACU, analytic_fit, fit_analytic_c
                                                woodbury_remove)
 from graph_unlearn.general.methods.sharded_adapters import ShardedAdapters
 from graph_unlearn.general.models import make_model
-from graph_unlearn.general.task import cross_entropy
+from graph_unlearn.core.losses import cross_entropy
 from graph_unlearn.metrics.recovery import knowledge_recovery
 
 NET_METHODS = {"finetune": {}, "neggrad_plus": {}, "scrub": {"epochs": 2, "max_epochs": 1, "retain_fraction": 0.5},

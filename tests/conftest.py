@@ -68,3 +68,16 @@ def cora_retrain(cora_model, cora_split, cora_request, quick_config):
     from graph_unlearn import Retrain
 
     return Retrain(config=quick_config).unlearn(cora_model, cora_split, cora_request)
+
+
+@pytest.fixture(scope="session")
+def small_rec():
+    """A small LightGCN on the first 80 users of ML-100K (2 epochs): ``(data, model)``."""
+    from graph_unlearn.core.rng import seeded_rng
+    from recsys import LightGCN, load_dataset, train_bpr
+
+    data = load_dataset("ml100k").first_users(80)
+    with seeded_rng(0):
+        model = LightGCN(data.num_users, data.num_items, dim=16, num_layers=1)
+    train_bpr(model, data, epochs=2, eval_every=1, patience=1, batch_size=1024, lr=1e-2)
+    return data, model

@@ -16,7 +16,7 @@ from graph_unlearn.general.methods import ACU, GENERAL_METHODS, NPO, ShardedAdap
 from graph_unlearn.general.methods.acu import AnalyticClassifier, refit_on_retained
 from graph_unlearn.general.methods.sharded_adapters import ShardedAdapterModel
 from graph_unlearn.general.models import make_model, penultimate_features
-from graph_unlearn.general.task import cross_entropy
+from graph_unlearn.core.losses import cross_entropy
 from graph_unlearn.general.worst_case import memorisation_scores, worst_case_request
 from graph_unlearn.metrics.recovery import knowledge_recovery
 from graph_unlearn.metrics.representation import knn_probe_accuracy, linear_cka, linear_probe_accuracy

@@ -208,17 +208,6 @@ def test_graph_dropout_model_deterministic_per_seed(cora_split, cora_request):
     assert (p1 - p3).abs().max() > 100 * TOL      # another seed: other dropout masks
 
 
-@pytest.fixture(scope="module")
-def small_rec():
-    from recsys import LightGCN, load_dataset, train_bpr
-
-    data = load_dataset("ml100k").first_users(80)
-    with seeded_rng(0):
-        model = LightGCN(data.num_users, data.num_items, dim=16, num_layers=1)
-    train_bpr(model, data, epochs=2, eval_every=1, patience=1, batch_size=1024, lr=1e-2)
-    return data, model
-
-
 def test_recsys_unlearn_leaves_caller_rng(small_rec):
     from recsys import MMRecUn, UserDeletion
     from recsys.methods import Retrain
@@ -240,7 +229,8 @@ def test_general_unlearn_and_make_model_leave_caller_rng():
     from graph_unlearn.general import make_model
     from graph_unlearn.general.data import load_general_dataset, make_request
     from graph_unlearn.general.methods import FineTune
-    from graph_unlearn.general.task import TrainConfig, fit, resolve_loss
+    from graph_unlearn.core.losses import resolve_loss
+    from graph_unlearn.general.task import TrainConfig, fit
 
     data = load_general_dataset("digits", seed=0)
     torch.manual_seed(5)

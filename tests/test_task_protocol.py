@@ -11,7 +11,6 @@ import torch
 import recsys
 from graph_unlearn import ALL_METHODS, D2DGN, NodeDeletion, TrainConfig
 from graph_unlearn.core.methods import FineTune, GradientAscent, NegGradPlus, Retrain
-from graph_unlearn.core.rng import seeded_rng
 from graph_unlearn.core.task import resolve_task
 from graph_unlearn.general import GENERAL_METHODS, load_general_dataset, make_request
 from graph_unlearn.general.data import TrainConfig as SampleRecipe
@@ -23,13 +22,10 @@ SHARED = {"retrain": Retrain, "finetune": FineTune, "gradient_ascent": GradientA
 
 
 @pytest.fixture(scope="module")
-def rec():
-    from recsys import LightGCN, UserDeletion, load_dataset, train_bpr
+def rec(small_rec):
+    from recsys import UserDeletion
 
-    data = load_dataset("ml100k").first_users(80)
-    with seeded_rng(0):
-        model = LightGCN(data.num_users, data.num_items, dim=16, num_layers=1)
-    train_bpr(model, data, epochs=2, eval_every=1, patience=1, batch_size=1024, lr=1e-2)
+    data, model = small_rec
     return model, data, UserDeletion([1, 2, 3])
 
 
