@@ -126,7 +126,8 @@ def main() -> None:
         if args.yardstick:
             from _common import VERDICT_RULE, forgetting_summary, yardstick_table
 
-            utility = "test_acc" if "test_acc" in rep["methods"]["retrain"] else rep["table_keys"][0]
+            utility = next(k for k in ("test_acc", "test_mae", "test_mse", *rep["table_keys"])
+                           if k in rep["methods"]["retrain"])
             lines += ["", f"Forgetting yardstick ({VERDICT_RULE}). {forgetting_summary(rep)}.", "",
                       yardstick_table(rep, utility)]
         lines += [""] + [f"- {n}" for n in rep["notes"]]
