@@ -785,44 +785,24 @@ def test_interaction_deletion_malformed(rec_env):
     assert_unchanged(env["model"], env["state"])
 
 
-def test_user_deletion_valid_variants(rec_env):
-    from recsys.requests import UserDeletion
+@pytest.mark.parametrize("side,count_attr,size", [("user", "num_users", 30), ("item", "num_items", 40)])
+def test_user_and_item_deletion_valid_variants(rec_env, side, count_attr, size):
+    from recsys.requests import ItemDeletion, UserDeletion
 
     env, count = rec_env, Counter()
+    Request = UserDeletion if side == "user" else ItemDeletion
 
     @SETTINGS
     @given(form=st.sampled_from(ID_FORMS), seed=st.integers(0, 2 ** 32 - 1))
     def run(form, seed):
         rng = random.Random(seed)
-        users = pick(rng, env["users"], 30)
-        request = UserDeletion(id_form(users, form, env["data"].num_users, True, rng))
+        ids = pick(rng, env[f"{side}s"], size)
+        request = Request(id_form(ids, form, getattr(env["data"], count_attr), True, rng))
         d = rec_apply(env, request)
-        assert d.retained.removed_users.nonzero().flatten().tolist() == sorted(users)
-        want = env["train"] & torch.isin(env["data"].user, torch.tensor(users))
-        assert d.num_forget == int(want.sum()) and not torch.isin(d.retained.user, torch.tensor(users)).any()
-        count["n"] += 1
-        if count["n"] % FULL_EVERY == 1:
-            rec_full(env, request)
-
-    run()
-    assert count["n"] >= N_EXAMPLES
-
-
-def test_item_deletion_valid_variants(rec_env):
-    from recsys.requests import ItemDeletion
-
-    env, count = rec_env, Counter()
-
-    @SETTINGS
-    @given(form=st.sampled_from(ID_FORMS), seed=st.integers(0, 2 ** 32 - 1))
-    def run(form, seed):
-        rng = random.Random(seed)
-        items = pick(rng, env["items"], 40)
-        request = ItemDeletion(id_form(items, form, env["data"].num_items, True, rng))
-        d = rec_apply(env, request)
-        assert d.retained.removed_items.nonzero().flatten().tolist() == sorted(items)
-        want = env["train"] & torch.isin(env["data"].item, torch.tensor(items))
-        assert d.num_forget == int(want.sum()) and not torch.isin(d.retained.item, torch.tensor(items)).any()
+        assert getattr(d.retained, f"removed_{side}s").nonzero().flatten().tolist() == sorted(ids)
+        column, kept = getattr(env["data"], side), getattr(d.retained, side)
+        want = env["train"] & torch.isin(column, torch.tensor(ids))
+        assert d.num_forget == int(want.sum()) and not torch.isin(kept, torch.tensor(ids)).any()
         count["n"] += 1
         if count["n"] % FULL_EVERY == 1:
             rec_full(env, request)

@@ -141,3 +141,17 @@ def test_options_that_do_not_apply_are_refused(tasks):
         FineTune(loss="l1").unlearn(*sample, loss="mse")
     with pytest.raises(ValueError, match="no deletion request"):
         NegGradPlus().unlearn(link[0], link[1], None)
+
+
+def test_a_sample_method_uses_the_loss_hook_given_to_unlearn(digits):
+    """``unlearn(..., loss=hook)`` reaches the sample task's own methods too (their problem is the
+    task's, built once), not only the methods written for every task."""
+    model, data, request = digits
+    calls = []
+
+    def hook(outputs, targets, reduction="mean"):
+        calls.append(outputs.shape)
+        return torch.nn.functional.cross_entropy(outputs, targets, reduction=reduction)
+
+    GENERAL_METHODS["l1_sparse"](epochs=1).unlearn(model, data, request, loss=hook)
+    assert calls

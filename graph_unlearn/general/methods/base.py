@@ -36,8 +36,23 @@ class GeneralUnlearner(Unlearner):
                               f"or a callable loss(outputs, targets, reduction='mean'), got {loss!r}")
         self.loss, self.batch_size = loss, batch_size
 
+    #: the sample task of the call in progress (its problem is built once, with the call's loss hook)
+    _task = None
+
+    def _unlearn_task(self, task):
+        self._task = task
+        try:
+            return super()._unlearn_task(task)
+        finally:
+            self._task = None
+
     def problem(self, data: GeneralData, request) -> Problem:
-        """Forget / retain tensors on the method's device, with the loss hook."""
+        """Forget / retain tensors on the method's device, with the loss hook: the running call's
+        (built and validated once by :class:`~graph_unlearn.general.task.SampleTask`, with the hook
+        given to ``unlearn(..., loss=...)`` or to the method), else built here."""
+        task = self._task
+        if task is not None and data is task.data and request is task.request:
+            return task.problem()
         return make_problem(self.name, data, request, self.loss, self.device, self.tasks)
 
     def stateful_model(self, model: nn.Module, data: GeneralData, kind: type, fit: Callable[[], nn.Module]):
