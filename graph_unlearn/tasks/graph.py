@@ -279,21 +279,6 @@ def check_model_fits(model, problem, who: str = "unlearn") -> None:
                              f"{classes} classes")
 
 
-def retained_edge_loss(model, z: torch.Tensor, problem: EdgeUnlearningProblem, gen: torch.Generator,
-                       batch_size: int | None = None) -> torch.Tensor:
-    """BCE of retained training edges (all, or a random batch) against as many random pairs."""
-    pos = problem.retain
-    if batch_size is not None and batch_size < pos.size(1):
-        pos = pos[:, torch.randperm(pos.size(1), generator=gen)[:batch_size].to(pos.device)]
-    neg = random_pairs(problem.num_nodes, pos.size(1), pos.device, gen)
-    return link_bce_loss(model.decode(z, pos), model.decode(z, neg))
-
-
-def forget_edge_loss(model, z: torch.Tensor, problem: EdgeUnlearningProblem) -> torch.Tensor:
-    """BCE of the deleted edges labelled as edges: the loss that gradient ascent increases."""
-    return link_bce_loss(model.decode(z, problem.forget))
-
-
 class EdgeTaskOps:
     """The task-level interface over an :class:`EdgeUnlearningProblem` (link prediction).
 
@@ -321,10 +306,14 @@ class EdgeTaskOps:
         return (z, z) if with_embedding else z
 
     def retain_loss(self, model, z, gen, batch_size=None):
-        return retained_edge_loss(model, z, self.problem, gen, batch_size)
+        """BCE of (a random batch of) the retained training edges against as many random pairs."""
+        sel = self.retain_select(gen, batch_size)
+        k = sel.size(1) // 2
+        return link_bce_loss(model.decode(z, sel[:, :k]), model.decode(z, sel[:, k:]))
 
     def forget_loss(self, model, zq):
-        return forget_edge_loss(model, zq, self.problem)
+        """BCE of the deleted edges labelled as edges: the loss that gradient ascent increases."""
+        return link_bce_loss(model.decode(zq, self.forget))
 
     def retain_pool(self, scope: str = "all") -> torch.Tensor:
         if scope not in self._pools:
