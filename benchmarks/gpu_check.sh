@@ -4,9 +4,10 @@
 #
 #     bash benchmarks/gpu_check.sh            # writes benchmarks/results/gpu.md
 #
-# There is no CUDA pytest marker in this project (pyproject.toml only declares "slow"), so the
-# check is: (1) a quick CUDA end-to-end run of the CLI on Cora, (2) benchmarks/request_cost.py
-# with --device cuda at 1M and 10M training edges. Each step has its own timeout; a step that
+# The check: (1) the CUDA-marked tests (pytest -m cuda: methods, sampler, training, retrain on
+# the GPU against the CPU), (2) a quick CUDA end-to-end run of the CLI on Cora, (3)
+# benchmarks/request_cost.py with --device cuda at 1M and 10M training edges, (4) the 10M row of
+# benchmarks/scale.py with --device cuda. Each step has its own timeout; a step that
 # fails or times out is recorded as such and the script goes on. If $OUT is set (the device
 # runner's result folder), gpu.md and the logs are copied there too.
 set -u
@@ -41,10 +42,13 @@ step() {  # step NAME SECONDS CMD...
   echo '```'
 } >"$MD"
 
-step request_cost 300 "$PY" benchmarks/request_cost.py --device cuda --threads "$OMP_NUM_THREADS" \
+step cuda_tests 150 "$PY" -m pytest -q -m cuda tests/test_cuda.py
+step request_cost 90 "$PY" benchmarks/request_cost.py --device cuda --threads "$OMP_NUM_THREADS" \
   --sizes 1000000 10000000 --out "$LOG/request_cost_cuda.md"
-step cli_quick 240 "$PY" -m graph_unlearn run --dataset Cora --quick --device cuda --no-progress \
+step cli_quick 120 "$PY" -m graph_unlearn run --dataset Cora --quick --device cuda --no-progress \
   --json "$LOG/cli_quick.json"
+step scale_10m 200 "$PY" benchmarks/scale.py --device cuda --sizes 10000000 --train-batch 2048 --batch 1024 \
+  --epochs 30 --out "$LOG/scale_cuda"
 
 {
   echo
@@ -57,6 +61,16 @@ step cli_quick 240 "$PY" -m graph_unlearn run --dataset Cora --quick --device cu
   echo "## Request cost on CUDA (benchmarks/request_cost.py --device cuda)"
   echo
   if [ -f "$LOG/request_cost_cuda.md" ]; then sed 1d "$LOG/request_cost_cuda.md"; else echo '```'; tail -30 "$LOG/request_cost.log"; echo '```'; fi
+  echo
+  echo "## CUDA-marked tests (pytest -m cuda)"
+  echo
+  echo '```'
+  tail -15 "$LOG/cuda_tests.log"
+  echo '```'
+  echo
+  echo "## Scale, 10M edges on CUDA (benchmarks/scale.py --device cuda)"
+  echo
+  if [ -f "$LOG/scale_cuda.md" ]; then sed 1d "$LOG/scale_cuda.md"; else echo '```'; tail -30 "$LOG/scale_10m.log"; echo '```'; fi
   echo
   echo "## CLI quick run (python -m graph_unlearn run --dataset Cora --quick --device cuda)"
   echo

@@ -42,6 +42,10 @@ def register(sub) -> None:
                         f"{','.join(sorted(set(ALL_METHODS) - set(METHODS)))})")
     p.add_argument("--seeds", type=seeds_arg, default="0", help="comma-separated distinct seeds (default 0)")
     p.add_argument("--device", type=device_arg, default="cpu", help="cpu (default), cuda, cuda:N or auto")
+    p.add_argument("--distributed", action="store_true",
+                   help="data-parallel over the processes torchrun started (gloo on CPU, NCCL with --device cuda, "
+                        "rank r on cuda:LOCAL_RANK); rank 0 prints and writes. Launch: torchrun --standalone "
+                        "--nproc_per_node=N -m graph_unlearn run --distributed ...")
     p.add_argument("--quick", action="store_true",
                    help="smoke run: the original (and retrain) train for at most 60 epochs with early stopping "
                         "every 5, GNNDelete 20 epochs, NegGrad+ 20 steps")
@@ -82,7 +86,16 @@ def validate(args) -> None:
 
 
 def main(args) -> int:
+    import contextlib
+    import io
+
     validate(args)
+    quiet = _distributed(args) if args.distributed else False
+    with contextlib.redirect_stdout(io.StringIO()) if quiet else contextlib.nullcontext():
+        return _run(args)
+
+
+def _run(args) -> int:
     from ..experiments import NODE_TABLE_METRICS, TABLE_METRICS, run_edge_experiment, run_node_experiment
 
     if args.task == "node":
@@ -101,6 +114,26 @@ def main(args) -> int:
     print(f"\n{report['dataset']} / {report['model']} / {report['fraction']:.1%} {report['setting']} "
           f"({report['num_forget_edges']} edges), seeds {report['seeds']}, device {report['device']}")
     return _finish(args, report, TABLE_METRICS)
+
+
+def _distributed(args) -> bool:
+    """Join the torchrun job as one rank (:mod:`graph_unlearn.core.distributed`); ranks other
+    than 0 run quietly and write nothing. Returns whether this rank is quiet."""
+    import os
+
+    from ..core.distributed import init_from_env
+
+    if "WORLD_SIZE" not in os.environ:
+        raise FlagError("--distributed: launch with torchrun (torchrun --standalone --nproc_per_node=N -m "
+                        "graph_unlearn run --distributed ...); WORLD_SIZE is not set")
+    rank, size = init_from_env(str(args.device))
+    if str(args.device).startswith("cuda"):
+        args.device = f"cuda:{os.environ.get('LOCAL_RANK', 0)}"
+    if rank == 0:
+        print(f"data-parallel over {size} processes")
+        return False
+    args.json = args.plot = args.audit = None
+    return True
 
 
 def _finish(args, report, metrics) -> int:

@@ -8,6 +8,8 @@ from typing import Callable, Iterable
 import torch
 from torch import nn
 
+from .distributed import sync_gradients
+
 
 def make_optimizer(params: Iterable[torch.nn.Parameter], lr: float, weight_decay: float = 0.0,
                    optimizer: str = "adam") -> torch.optim.Optimizer:
@@ -26,11 +28,14 @@ def take_step(opt: torch.optim.Optimizer, loss: torch.Tensor, model: nn.Module |
               grad_hook: Callable[[nn.Module], None] | None = None, max_grad_norm: float | None = None,
               params: list | None = None, where: str = "") -> None:
     """One optimiser step on ``loss`` with a finiteness check (and an optional gradient mask
-    ``grad_hook(model)`` or clip to ``max_grad_norm`` over ``params`` or the model's)."""
+    ``grad_hook(model)`` or clip to ``max_grad_norm`` over ``params`` or the model's); under
+    ``torch.distributed`` the gradients are first averaged over the ranks
+    (:mod:`graph_unlearn.core.distributed`)."""
     if not torch.isfinite(loss):
         raise FloatingPointError(f"loss became {float(loss)}{where}; lower the learning rate")
     opt.zero_grad(set_to_none=True)
     loss.backward()
+    sync_gradients([p for group in opt.param_groups for p in group["params"]])  # data-parallel ranks
     if grad_hook is not None:
         grad_hook(model)
     if max_grad_norm is not None:

@@ -79,6 +79,8 @@ class RetainForgetUnlearner:
 
     #: "negate" or "swap"
     reverse: str = "negate"
+    #: the steps run through the task's loss stream, on sampled subgraphs where the call chose them
+    samples_graphs = True
     #: which data an epoch passes over
     over: str = "retain"
     #: option defaults per task kind

@@ -198,9 +198,19 @@ class Unlearner:
         return audit_run(self, UnlearnResult(self.name, new_model, mon.seconds, mon.peak_mem_mb, int(epochs),
                                              str(self.device), dict(extra or {})), before, model, task)
 
+    #: the task of the call in progress (its problem and task-level interface are built once)
+    _task = None
+    #: whether the method's steps can run on sampled subgraphs (``unlearn(..., sampling=...)`` on
+    #: large graphs, :mod:`graph_unlearn.data.sampling`); the others run on the full graph
+    samples_graphs: bool = False
+
     def _unlearn_task(self, task):
         """The work on ``task``; a domain's own methods implement :meth:`_unlearn` instead."""
-        return self._unlearn(task.model, task.data, task.request)
+        self._task = task
+        try:
+            return self._unlearn(task.model, task.data, task.request)
+        finally:
+            self._task = None
 
     def _unlearn(self, model: nn.Module, data: Any, request: Any):  # pragma: no cover - abstract
         raise NotImplementedError

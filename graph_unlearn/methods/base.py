@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from ..core.unlearner import Unlearner
-from ..tasks.graph import apply_graph_request
+from ..tasks.graph import apply_graph_request, task_ops
 
 
 class GraphUnlearner(Unlearner):
@@ -14,10 +14,18 @@ class GraphUnlearner(Unlearner):
     (:class:`~graph_unlearn.tasks.graph.GraphTask` says which forms); ``result.model`` is a module
     of the user's class and ``result.data`` the retained data to serve it on. ``_unlearn``
     receives the prepared model and the applied problem; methods reach the problem through
-    :func:`task_ops`."""
+    :meth:`ops`."""
 
     supports = ("link", "node")
 
     def problem(self, data, request=None):
         """The applied problem on the method's device (``data`` is one already)."""
         return apply_graph_request(self.name, data, request, self.device)
+
+    def ops(self, data, request=None):
+        """The task-level interface (:func:`~graph_unlearn.tasks.graph.task_ops`): the running
+        call's (full-graph or sampled steps, as the call chose), else built here (full-graph)."""
+        task = self._task
+        if task is not None and data is task.data:
+            return task.ops
+        return task_ops(self.problem(data, request))

@@ -69,7 +69,7 @@ from ..core.optim import optimise
 from ..core.options import check_choice, check_fraction, check_int, check_non_negative, check_positive
 from ..core.retain_forget import convex_weights
 from ..core.unlearner import clone_model
-from ..tasks.graph import RETAIN_BATCH, task_ops
+from ..tasks.graph import RETAIN_BATCH
 from .base import GraphUnlearner
 
 
@@ -82,6 +82,7 @@ class D2DGN(GraphUnlearner):
     """D2DGN; loss and options in the module docstring."""
 
     name = "d2dgn"
+    samples_graphs = True
 
     def __init__(self, retain_weight: float | None = None, forget_weight: float | None = None,
                  temperature: float | None = None, feature_weight: float = 0.0,
@@ -103,7 +104,7 @@ class D2DGN(GraphUnlearner):
         self.steps, self.lr, self.batch_size = steps, lr, batch_size
 
     def _unlearn(self, model, data, request):
-        ops = task_ops(self.problem(data, request))
+        ops = self.ops(data, request)
         defaults = TASK_DEFAULTS[ops.task]
         opts = {k: v if getattr(self, k) is None else getattr(self, k) for k, v in defaults.items()}
         opts["retain_weight"], opts["forget_weight"] = convex_weights(
@@ -114,21 +115,28 @@ class D2DGN(GraphUnlearner):
         student = (clone_model(model, self.device) if self.student_init == "original"
                    else model.fresh_copy(seed=self.seed + 1).to(self.device))
         emb = bool(self.feature_weight)
-        with torch.no_grad():
+
+        @torch.no_grad()
+        def teachers():
+            """The preserver's outputs on the retained view, the destroyer's on the query view
+            (once for full-graph steps; on each step's subgraph for sampled ones)."""
             z_pres, h_pres = ops.outputs(preserver, with_embedding=True)
             z_destr, h_destr = ops.outputs(destroyer, query=True, with_embedding=True)
+            return z_pres, h_pres, h_destr, ops.forget_logits(destroyer, z_destr)
+
         if ops.retain_select(self.generator(), None, self.retain_scope).numel() == 0:
             raise ValueError("d2dgn: no retained edges/nodes in scope to preserve")
+        fixed = None if ops.sampled else teachers()
         gen = self.generator()
-        forget_nodes = ops.forget_nodes
-        t_forget = ops.forget_logits(destroyer, z_destr)
 
         def objective(step):
             student.train()
-            sel = ops.retain_select(gen, self.batch_size, self.retain_scope)
+            sel = ops.draw(gen, self.batch_size, self.retain_scope)
+            z_pres, h_pres, h_destr, t_forget = fixed or teachers()
             z, h = ops.outputs(student, with_embedding=True)
             zq, hq = (z, h) if ops.same_view else ops.outputs(student, query=True, with_embedding=True)
             nodes_r = ops.select_nodes(sel) if emb else None
+            forget_nodes = ops.forget_nodes
             return two_teacher_loss(
                 ops.retain_logits(student, z, sel), ops.retain_logits(preserver, z_pres, sel),
                 ops.forget_logits(student, zq), t_forget,

@@ -8,7 +8,7 @@ import torch
 from ..core.optim import optimise
 from ..core.options import check_int, check_non_negative, check_positive
 from ..core.unlearner import clone_model
-from ..tasks.graph import RETAIN_BATCH, task_ops
+from ..tasks.graph import RETAIN_BATCH
 from .base import GraphUnlearner
 
 
@@ -17,6 +17,7 @@ class DescentToDelete(GraphUnlearner):
     (default 1e-3, absolute), ``batch_size`` of retained edges per step (default 65536; ``None`` = all)."""
 
     name = "descent_to_delete"
+    samples_graphs = True
 
     def __init__(self, steps: int = 20, lr: float = 1e-3, noise_std: float = 1e-3, batch_size: int | None = RETAIN_BATCH,
                  **kw):
@@ -28,13 +29,13 @@ class DescentToDelete(GraphUnlearner):
         self.steps, self.lr, self.noise_std, self.batch_size = steps, lr, noise_std, batch_size
 
     def _unlearn(self, model, data, request):
-        problem = self.problem(data, request)
-        ops = task_ops(problem)
+        ops = self.ops(data, request)
         student = clone_model(model, self.device).train()
         gen = self.generator()
 
         def objective(step):
-            return ops.retain_loss(student, ops.outputs(student), gen, self.batch_size), {}
+            sel = ops.draw(gen, self.batch_size)
+            return ops.retain_loss(student, ops.outputs(student), sel), {}
 
         optimise(student.parameters(), objective, steps=self.steps, lr=self.lr, progress=self.progress(self.steps))
         with torch.no_grad():

@@ -22,11 +22,13 @@ paper's NPO+RT equal weighting), ``steps = 50``, ``lr = 1e-3`` and the retained 
 """
 from __future__ import annotations
 
+import torch
+
 from ..core.npo import binary_log_likelihood, class_log_likelihood, npo_loss
 from ..core.options import check_int, check_non_negative, check_positive
 from ..core.retain_forget import retain_forget_steps
 from ..core.unlearner import clone_model
-from ..tasks.graph import RETAIN_BATCH, task_ops
+from ..tasks.graph import RETAIN_BATCH
 from .base import GraphUnlearner
 
 
@@ -44,6 +46,7 @@ class NPO(GraphUnlearner):
     (1e-3), ``batch_size`` of retained edges per step (65536; ``None`` = all)."""
 
     name = "npo"
+    samples_graphs = True
 
     def __init__(self, beta: float = 0.1, retain_weight: float = 1.0, steps: int = 50, lr: float = 1e-3,
                  batch_size: int | None = RETAIN_BATCH, **kw):
@@ -56,21 +59,24 @@ class NPO(GraphUnlearner):
         self.beta, self.retain_weight, self.steps, self.lr, self.batch_size = beta, retain_weight, steps, lr, batch_size
 
     def _unlearn(self, model, data, request):
-        import torch
-
-        problem = self.problem(data, request)
-        ops = task_ops(problem)
+        ops = self.ops(data, request)
         reference = clone_model(model, self.device).eval()
-        with torch.no_grad():
-            logp_ref = forget_log_likelihood(ops, reference, ops.outputs(reference, query=True)).detach()
+
+        def reference_logp():
+            with torch.no_grad():
+                return forget_log_likelihood(ops, reference, ops.outputs(reference, query=True)).detach()
+
+        logp_ref = None if ops.sampled else reference_logp()  # sampled steps: on each step's subgraph
         student = clone_model(model, self.device).train()
         gen = self.generator()
 
         def losses(step):
+            sel = ops.draw(gen, self.batch_size, retain=self.retain_weight > 0)
+            ref = reference_logp() if ops.sampled else logp_ref
             z = ops.outputs(student)
             zq = z if ops.same_view else ops.outputs(student, query=True)
-            l_f = npo_loss(forget_log_likelihood(ops, student, zq), logp_ref, self.beta)
-            l_r = ops.retain_loss(student, z, gen, self.batch_size) if self.retain_weight > 0 else z.new_zeros(())
+            l_f = npo_loss(forget_log_likelihood(ops, student, zq), ref, self.beta)
+            l_r = ops.retain_loss(student, z, sel) if sel is not None else z.new_zeros(())
             return l_r, l_f
 
         retain_forget_steps(student.parameters(), losses, steps=self.steps, retain_weight=self.retain_weight,

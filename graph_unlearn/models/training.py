@@ -9,6 +9,8 @@ from typing import Callable
 import torch
 from tqdm.auto import tqdm
 
+from ..core.distributed import shard
+from ..core.optim import take_step
 from ..data.graph import Graph
 from ..metrics.classification import auroc
 from ..tasks.link_prediction import edge_scores, link_bce_loss, random_pairs
@@ -21,8 +23,11 @@ class TrainConfig:
 
     ``epochs`` is the maximum; training stops when validation AUROC has not improved for
     ``patience`` evaluations (every ``eval_every`` epochs) and the best state is restored.
-    Each epoch is one full-graph step on a random batch of ``batch_size`` training edges
-    (all of them when fewer, or when ``None``) and as many random pairs per ``neg_ratio``.
+    Each epoch is one step on a random batch of ``batch_size`` training edges (all of them when
+    fewer, or when ``None``) and as many random pairs per ``neg_ratio``: on the full graph, or
+    with ``fanouts`` (neighbours per hop, :class:`~graph_unlearn.data.sampling.NeighborSampler`)
+    on the subgraph sampled around the batch's endpoints, validation then on a subgraph sampled
+    once around the validation pairs.
     """
 
     epochs: int = 300
@@ -33,6 +38,7 @@ class TrainConfig:
     neg_ratio: float = 1.0
     batch_size: int | None = 65536
     seed: int = 0
+    fanouts: tuple[int, ...] | list[int] | None = None
 
 
 def fit_early_stopping(model: torch.nn.Module, loss_fn: Callable[[], torch.Tensor], validate: Callable[[], float],
@@ -49,10 +55,8 @@ def fit_early_stopping(model: torch.nn.Module, loss_fn: Callable[[], torch.Tenso
     bar = tqdm(range(1, config.epochs + 1), desc=desc, disable=not progress, leave=False)
     for epoch in bar:
         model.train()
-        opt.zero_grad(set_to_none=True)
         loss = loss_fn()
-        loss.backward()
-        opt.step()
+        take_step(opt, loss, where=f" at epoch {epoch}")
         if epoch % config.eval_every == 0 or epoch == config.epochs:
             model.eval()
             with torch.no_grad():
@@ -87,16 +91,39 @@ def train_link_predictor(model: GNN, x: torch.Tensor | None, graph: Graph, train
     n_neg = max(1, int(cfg.neg_ratio * n_pos))
     labels = torch.cat([torch.ones(val_pos.size(1)), torch.zeros(val_neg.size(1))])
 
+    sampler = None
+    if cfg.fanouts is not None:
+        from ..data.sampling import NeighborSampler
+
+        sampler = NeighborSampler(graph, cfg.fanouts)
+
+    def encode(edges):
+        """Node outputs and the edges' rows in them: the full graph, or the sampled subgraph."""
+        if sampler is None:
+            return model(x, graph), edges
+        sub = sampler.sample(edges.reshape(-1), gen)
+        return model(sub.features(x), sub.graph), sub.local(edges)
+
     def loss_fn():
-        z = model(x, graph)
         pos = train_pos
         if n_pos < train_pos.size(1):
             pos = train_pos[:, torch.randint(0, train_pos.size(1), (n_pos,), generator=gen).to(device)]
         neg = random_pairs(graph.num_nodes, n_neg, device, gen)
-        return link_bce_loss(model.decode(z, pos), model.decode(z, neg))
+        pos, neg = shard(pos), shard(neg)   # this rank's share of the batch (all of it on one process)
+        z, edges = encode(torch.cat([pos, neg], 1))
+        return link_bce_loss(model.decode(z, edges[:, :pos.size(1)]), model.decode(z, edges[:, pos.size(1):]))
 
-    def validate():
-        return auroc(torch.cat(edge_scores(model, x, graph, val_pos, val_neg)), labels)
+    if sampler is None:
+        def validate():
+            return auroc(torch.cat(edge_scores(model, x, graph, val_pos, val_neg)), labels)
+    else:
+        val_edges = torch.cat([val_pos, val_neg], 1)
+        val_sub = sampler.sample(val_edges.reshape(-1), torch.Generator().manual_seed(cfg.seed + 1))
+        val_local = val_sub.local(val_edges)
+
+        def validate():
+            z = model(val_sub.features(x), val_sub.graph)
+            return auroc(model.decode(z, val_local), labels)
 
     return fit_early_stopping(model, loss_fn, validate, cfg, progress, desc, metric="val_auroc")
 

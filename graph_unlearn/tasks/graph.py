@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 import torch
 
+from ..core.distributed import shard
 from ..core.task import StepLosses, UnlearningTask, register_task
 from ..models.adapter import GraphModel, ModelConfig, as_graph_model, unwrap
 from ..requests.edge import EdgeUnlearningProblem
@@ -70,11 +71,15 @@ class GraphTask(UnlearningTask):
     kinds = ("link", "node")
     priority = 1   # after the recommenders (an InteractionData is no graph), before samples
 
-    def __init__(self, model, problem, td, request, device, user_model, validation_seconds: float):
+    def __init__(self, model, problem, td, request, device, user_model, validation_seconds: float,
+                 fanouts=None, sampling_note: str | None = None):
         super().__init__(model, problem, None, device)
 
         self.kind = td.task if td is not None else getattr(problem, "task", "link")
-        self.ops = task_ops(problem)
+        self.ops = task_ops(problem, fanouts)
+        self.sampling = {"fanouts": fanouts, "backend": self.ops.sampler.backend} if fanouts else {"fanouts": None}
+        if sampling_note:
+            self.sampling["note"] = sampling_note
         self.task_data, self.user_request, self.user_model = td, request, user_model
         self.validation_seconds = validation_seconds
         self._views: dict[str, Any] = {}
@@ -85,8 +90,15 @@ class GraphTask(UnlearningTask):
         return _graph_request(request) or _graph_data(data)
 
     @classmethod
-    def build(cls, unlearner, model, data, request=None, *, model_config: ModelConfig | dict | None = None):
+    def build(cls, unlearner, model, data, request=None, *, model_config: ModelConfig | dict | None = None,
+              sampling="auto"):
+        """``sampling``: ``"auto"`` (default: sampled steps with 10 neighbours per hop above
+        :data:`~graph_unlearn.data.sampling.SAMPLE_ABOVE_EDGES` training edges, for methods
+        that can sample and models that read node features; else full-graph), ``"full"``, or
+        the fanouts per hop (``[10, 10]``); see :mod:`graph_unlearn.data.sampling`."""
         from dataclasses import replace
+
+        from ..data.sampling import resolve_fanouts
 
 
         cfg = ModelConfig.coerce(model_config)
@@ -96,22 +108,40 @@ class GraphTask(UnlearningTask):
         net = as_graph_model(model, td.task, cfg, td.self_loops)
         start = time.perf_counter()
         problem = apply_graph_request(unlearner.name, td.split, request, unlearner.device)
-        check_model_fits(net, problem, unlearner.name)
-        return cls(net, problem, td, request, unlearner.device, model, time.perf_counter() - start)
+        fanouts, note = None, None
+        explicit = not (isinstance(sampling, str) and sampling in ("auto", "full"))
+        if isinstance(sampling, str) and explicit:
+            raise ValueError(f"{unlearner.name}: sampling must be 'auto', 'full' or the fanouts per hop "
+                             f"(e.g. [10, 10]), got {sampling!r}")
+        if explicit and td.task != "link":
+            raise ValueError(f"{unlearner.name}: sampled steps are implemented for link prediction; node tasks "
+                             f"run on the full graph (sampling='full')")
+        if explicit and not unlearner.samples_graphs:
+            raise ValueError(f"{unlearner.name} runs on the full graph only (its terms need whole-graph node "
+                             f"masks or gradients): use sampling='full'")
+        if td.task == "link":
+            fanouts = resolve_fanouts(sampling, problem.retain.size(1), getattr(net, "num_layers", 0),
+                                      problem.x is not None)
+        if fanouts is not None and not unlearner.samples_graphs:
+            fanouts, note = None, f"{unlearner.name} runs on the full graph only"
+        check_model_fits(net, problem, unlearner.name, fanouts)
+        return cls(net, problem, td, request, unlearner.device, model, time.perf_counter() - start, fanouts, note)
 
     # -- the protocol -----------------------------------------------------------------------
     def loss_stream(self, gen: torch.Generator, batch_size: int | None) -> Callable[..., StepLosses]:
-        """Full-graph steps: the retain term on a batch of ``batch_size`` retained edges (as many
+        """One step's losses: the retain term on a batch of ``batch_size`` retained edges (as many
         random pairs as negatives) or retained training nodes, on the retained graph; the forget
         term on the whole forget set, queried where the task queries it (node tasks: with the
-        forgotten nodes' original data)."""
+        forgotten nodes' original data). Full-graph steps, or (``sampling``) steps on the
+        subgraph sampled around the step's batch and the forget set (:class:`SampledEdgeTaskOps`)."""
         ops = self.ops
 
         def losses(model, retain: bool = True, forget: bool = True, swap: bool = False) -> StepLosses:
             out, z = StepLosses(), None
+            sel = ops.draw(gen, batch_size, retain=retain)
             if retain:
                 z = ops.outputs(model)
-                out.retain = ops.retain_loss(model, z, gen, batch_size)
+                out.retain = ops.retain_loss(model, z, sel)
             if forget:
                 zq = z if z is not None and ops.same_view else ops.outputs(model, query=True)
                 out.forget = ops.forget_loss(model, zq)
@@ -223,6 +253,7 @@ class GraphTask(UnlearningTask):
             result.model = unwrap(result.model)
         result.data = serving_data(self.data, self.task_data)
         result.extra["validation_seconds"] = self.validation_seconds
+        result.extra["sampling"] = self.sampling
         return result
 
 
@@ -244,21 +275,28 @@ def apply_graph_request(who: str, data, request, device):
 # ---------------------------------------------------------------------------------------------
 # the task-level interface the graph methods use (EdgeTaskOps; node problems provide the same)
 @torch.no_grad()
-def check_model_fits(model, problem, who: str = "unlearn") -> None:
+def check_model_fits(model, problem, who: str = "unlearn", fanouts=None) -> None:
     """Run the model once on the retained data and check its output fits the task: one row per
     node, and for node classification at least as many columns as classes. A model built for
     another graph, another feature size or another task fails here with a clear error, before
     any work (skipped when the model's parameters are not on the data's device: the methods
-    move their copies)."""
+    move their copies). With ``fanouts`` (sampled steps) it runs on the subgraph sampled
+    around the forget set's first endpoints, not on the whole graph."""
     ops = task_ops(problem)
     params = list(model.parameters())
     device = ops.graph.device if hasattr(ops.graph, "device") else None
     if params and device is not None and params[0].device != device:
         return
+    x, graph, num_nodes = ops.x, ops.graph, ops.num_nodes
+    if fanouts is not None:
+        from ..data.sampling import NeighborSampler
+
+        sub = NeighborSampler(ops.graph, fanouts).sample(ops.forget_nodes[:64], torch.Generator().manual_seed(0))
+        x, graph, num_nodes = sub.features(ops.x), sub.graph, sub.num_nodes
     was = model.training
     model.eval()
     try:
-        out = model(ops.x, ops.graph)
+        out = model(x, graph)
     except ValueError:
         raise
     except Exception as err:
@@ -270,8 +308,8 @@ def check_model_fits(model, problem, who: str = "unlearn") -> None:
     if not isinstance(out, torch.Tensor) or out.dim() != 2:
         raise ValueError(f"{who}: the model must return a [num_nodes, d] tensor (node embeddings or class scores), "
                          f"got {type(out).__name__}{'' if not isinstance(out, torch.Tensor) else tuple(out.shape)}")
-    if out.size(0) != ops.num_nodes:
-        raise ValueError(f"{who}: the model returns {out.size(0)} rows but the graph has {ops.num_nodes} nodes")
+    if out.size(0) != num_nodes:
+        raise ValueError(f"{who}: the model returns {out.size(0)} rows but the graph has {num_nodes} nodes")
     if ops.task == "node":
         classes = int(problem.y.max()) + 1
         if out.size(1) < classes:
@@ -292,6 +330,7 @@ class EdgeTaskOps:
 
     task = "link"
     same_view = True
+    sampled = False
 
     def __init__(self, problem: EdgeUnlearningProblem):
         self.problem = problem
@@ -305,9 +344,19 @@ class EdgeTaskOps:
         z = model(self.x, self.graph)
         return (z, z) if with_embedding else z
 
-    def retain_loss(self, model, z, gen, batch_size=None):
-        """BCE of (a random batch of) the retained training edges against as many random pairs."""
-        sel = self.retain_select(gen, batch_size)
+    def draw(self, gen, batch_size=None, scope: str = "all", retain: bool = True):
+        """Start one optimisation step: its batch of retained elements (:meth:`retain_select`,
+        this rank's shard of it under ``torch.distributed``; ``None`` when ``retain`` is false).
+        Full-graph ops run every step on the whole retained graph; :class:`SampledEdgeTaskOps`
+        also fixes the step's sampled subgraph here."""
+        if not retain:
+            return None
+        sel = self.retain_select(gen, batch_size, scope)
+        k = sel.size(1) // 2
+        return torch.cat([shard(sel[:, :k]), shard(sel[:, k:])], 1)
+
+    def retain_loss(self, model, z, sel):
+        """BCE of the drawn retained edges ``sel[:, :k]`` against the drawn random pairs ``sel[:, k:]``."""
         k = sel.size(1) // 2
         return link_bce_loss(model.decode(z, sel[:, :k]), model.decode(z, sel[:, k:]))
 
@@ -368,18 +417,83 @@ class EdgeTaskOps:
         from ..models.training import train_link_predictor
 
         split = self.problem.split
-        info = train_link_predictor(model, split.x, self.graph, self.problem.retain, split.val_pos, split.val_neg,
+        info = train_link_predictor(model, split.x, self.problem.graph, self.problem.retain, split.val_pos, split.val_neg,
                                     config, progress=progress, desc="retrain")
         return {"epochs": info["epochs"], "best_val_auroc": info["best_val_auroc"]}
 
 
-def task_ops(problem):
-    """The task-level interface of a problem (see :class:`EdgeTaskOps`)."""
+class SampledEdgeTaskOps(EdgeTaskOps):
+    """:class:`EdgeTaskOps` whose steps run on sampled subgraphs (mini-batch unlearning).
+
+    :meth:`draw` draws the step's retained batch from the same pool as the full-graph ops, then
+    samples ``fanouts`` neighbours per hop around the batch's endpoints and the deleted edges'
+    endpoints on the retained graph (:class:`~graph_unlearn.data.sampling.NeighborSampler`), and
+    makes that subgraph the step's view: ``x``, ``graph``, ``forget`` and ``forget_nodes`` are
+    then the subgraph's, in its local ids, and the batch is returned in local ids. A step costs
+    what the request and the batch touch, not the whole graph. ``retain_pool``/``retain_select``
+    keep global ids (the pools the batches are drawn from)."""
+
+    sampled = True
+
+    def __init__(self, problem: EdgeUnlearningProblem, fanouts, backend: str = "auto"):
+        from ..data.sampling import NeighborSampler
+
+        super().__init__(problem)
+        if problem.x is None:
+            raise ValueError("sampled steps need node features: this graph has none (the model learns one embedding "
+                             "per node); use sampling='full'")
+        self.fanouts = list(fanouts)
+        self.sampler = NeighborSampler(problem.graph, self.fanouts, backend)
+        self._global_forget = problem.forget
+        self.x = self.graph = self.query_x = self.query_graph = None   # set by draw()
+
+    def draw(self, gen, batch_size=None, scope: str = "all", retain: bool = True):
+        sel = super().draw(gen, batch_size, scope, retain)
+        seeds = self._global_forget.reshape(-1) if sel is None else torch.cat([self._global_forget.reshape(-1),
+                                                                                 sel.reshape(-1)])
+        sub = self.sampler.sample(seeds, gen)
+        self.x = self.query_x = sub.features(self.problem.x)
+        self.graph = self.query_graph = sub.graph
+        self.forget = sub.local(self._global_forget)
+        self.forget_nodes = self.forget.flatten().unique()
+        self.subgraph = sub
+        return None if sel is None else sub.local(sel)
+
+    def outputs(self, model, query: bool = False, with_embedding: bool = False):
+        if self.graph is None:
+            raise RuntimeError("SampledEdgeTaskOps.outputs before draw(): a sampled step starts with draw()")
+        return super().outputs(model, query, with_embedding)
+
+    def anchors(self, gen):
+        raise ValueError("GNNDelete's operators act on whole-graph node masks: it runs on the full graph "
+                         "(sampling='full')")
+
+    def influence_losses(self, model, gen):
+        raise ValueError("GIF's influence terms need whole-graph gradients: it runs on the full graph "
+                         "(sampling='full')")
+
+    def retrain(self, model, config=None, progress: bool = False) -> dict:
+        from dataclasses import replace
+
+        from ..models.training import TrainConfig
+
+        config = config or TrainConfig()
+        if config.fanouts is None:
+            config = replace(config, fanouts=self.fanouts)
+        return super().retrain(model, config, progress)
+
+
+def task_ops(problem, fanouts=None, backend: str = "auto"):
+    """The task-level interface of a problem (see :class:`EdgeTaskOps`); with ``fanouts``, its
+    sampled form (:class:`SampledEdgeTaskOps`; link prediction only)."""
     if isinstance(problem, EdgeUnlearningProblem):
-        return EdgeTaskOps(problem)
+        return EdgeTaskOps(problem) if fanouts is None else SampledEdgeTaskOps(problem, fanouts, backend)
+    if fanouts is not None:
+        raise ValueError("sampled steps are implemented for link prediction; node tasks run on the full graph "
+                         "(sampling='full')")
     if hasattr(problem, "retain_loss") and hasattr(problem, "forget_loss"):
         return problem
     raise ValueError(f"unsupported unlearning problem {type(problem).__name__}")
 
 
-__all__ = ["GraphTask", "apply_graph_request", "task_ops", "EdgeTaskOps", "check_model_fits", "RETAIN_BATCH"]
+__all__ = ["GraphTask", "apply_graph_request", "task_ops", "EdgeTaskOps", "SampledEdgeTaskOps", "check_model_fits", "RETAIN_BATCH"]

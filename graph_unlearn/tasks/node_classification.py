@@ -305,9 +305,19 @@ class NodeUnlearningProblem:
     def forget_logits(self, model, zq: torch.Tensor) -> torch.Tensor:
         return zq[self.forget_nodes]
 
-    def retain_loss(self, model, z: torch.Tensor, gen: torch.Generator, batch_size: int | None = None) -> torch.Tensor:
-        """Cross-entropy on (a batch of) the retained training nodes, retained view."""
-        return node_ce_loss(z, self.y, self.retain_select(gen, batch_size))
+    def draw(self, gen: torch.Generator, batch_size: int | None = None, scope: str = "all", retain: bool = True):
+        """Start one optimisation step: its batch of retained nodes (``None`` when ``retain`` is
+        false; this rank's shard of it under ``torch.distributed``); node tasks run every step on
+        the whole graph."""
+        from ..core.distributed import shard
+
+        return shard(self.retain_select(gen, batch_size, scope)) if retain else None
+
+    sampled = False
+
+    def retain_loss(self, model, z: torch.Tensor, sel: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy on the drawn batch ``sel`` of retained training nodes, retained view."""
+        return node_ce_loss(z, self.y, sel)
 
     def forget_loss(self, model, zq: torch.Tensor) -> torch.Tensor:
         """Cross-entropy of :math:`V_f` with their true labels, on the query view (the loss

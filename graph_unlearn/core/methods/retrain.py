@@ -38,6 +38,7 @@ class Retrain(Unlearner):
     """
 
     name = "retrain"
+    samples_graphs = True
     supports = KINDS
     changes_parameters = False  # a reference, not an edit of the original weights
 

@@ -36,16 +36,6 @@ class GeneralUnlearner(Unlearner):
                               f"or a callable loss(outputs, targets, reduction='mean'), got {loss!r}")
         self.loss, self.batch_size = loss, batch_size
 
-    #: the sample task of the call in progress (its problem is built once, with the call's loss hook)
-    _task = None
-
-    def _unlearn_task(self, task):
-        self._task = task
-        try:
-            return super()._unlearn_task(task)
-        finally:
-            self._task = None
-
     def problem(self, data: GeneralData, request) -> Problem:
         """Forget / retain tensors on the method's device, with the loss hook: the running call's
         (built and validated once by :class:`~graph_unlearn.general.task.SampleTask`, with the hook

@@ -1,0 +1,290 @@
+"""What unlearning costs as the graph grows (issue 12 item 3): sampled (mini-batch) steps on
+synthetic graphs of 1M, 10M and 100M training edges.
+
+Per size, each in its own process (so that the peak RSS is the size's own):
+
+* **epoch**: one full-graph training step (batch of 65,536 edges, the recipe's) and one sampled
+  step (``--fanouts``, batch ``--train-batch``), seconds (median of 3; the full step is skipped
+  above ``--full-max`` edges, where it does not fit this machine);
+* **original / retrain**: the original trained with sampled steps for ``--epochs`` epochs
+  (early stopping on validation AUROC), and retrain of the 100-edge request with the same recipe,
+  measured (``--retrain-max`` edges and below) or **projected** (measured sampled epoch x the
+  epochs the original ran, labelled so); the full-graph recipe's cost is projected as full epoch
+  x 300 (the recipe's maximum);
+* **requests** of ``--requests`` edges: validation seconds (``EdgeDeletion.validate``) and
+  end-to-end unlearning seconds (request applied + method run, ``method.unlearn``) for D2DGN,
+  NegGrad+ and gradient ascent with ``sampling=--fanouts`` and retained batch ``--batch``;
+* **quality** (sizes up to ``--quality-max``): test AUROC of the original, retrain, and each
+  method, and the completeness of the forget set's mean predicted existence
+  :math:`\\bar p_f = \\mathrm{mean}\\,\\sigma(s_{uv}),\\ (u,v) \\in D_f` between the original
+  (0) and retrain (1), with UtU (the original served on the retained graph) as the do-nothing
+  row;
+* **peak RSS** of the size's process.
+
+Generator: :func:`request_cost.planted_graph` (N = E/10 nodes, communities of ~1,000 consecutive
+ids, 80% of edges inside a community), with *informative* 16-d features: the node's community
+centroid (standard normal) plus standard normal noise. Generation is not timed.
+
+    OMP_NUM_THREADS=2 python benchmarks/scale.py [--sizes 1000000 10000000 100000000]
+
+writes ``benchmarks/results/scale.md``, ``scale.json`` and ``scale.png``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from request_cost import HOLD, planted_graph, random_request  # noqa: E402
+
+from graph_unlearn import (GNN, D2DGN, EdgeDeletion, GradientAscent, NegGradPlus, TrainConfig,  # noqa: E402
+                           train_link_predictor)
+from graph_unlearn.metrics import auroc, completeness  # noqa: E402
+from graph_unlearn.tasks.link_prediction import LinkSplit, sample_non_edges  # noqa: E402
+
+RESULTS = HERE / "results"
+
+
+def rss_gb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
+
+
+def informative_split(num_edges: int, seed: int = 0) -> LinkSplit:
+    """The planted-community graph with community-informative features (module docstring)."""
+    edges, n = planted_graph(num_edges, seed, chunk=max(2_000_000, num_edges // 4))
+    c = max(n // 1000, 2)
+    size = -(-n // c)
+    gen = torch.Generator().manual_seed(seed + 1)
+    negs = sample_non_edges(n, 2 * HOLD, edges, gen)
+    centroids = torch.randn(c, 16, generator=gen)
+    x = centroids[torch.arange(n) // size] + torch.randn(n, 16, generator=gen)
+    return LinkSplit(x, n, edges[:, 2 * HOLD:], edges[:, :HOLD], negs[:, :HOLD], edges[:, HOLD:2 * HOLD],
+                     negs[:, HOLD:], name=f"planted-{num_edges}", seed=seed)
+
+
+def timed(fn, repeats: int = 1):
+    times, out = [], None
+    for _ in range(repeats):
+        t = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t)
+    return sorted(times)[len(times) // 2], out
+
+
+@torch.no_grad()
+def link_quality(model, problem, split) -> dict:
+    """Test AUROC and the forget set's mean predicted existence, full-graph inference on the
+    retained graph."""
+    model.eval()
+    z = model(problem.x, problem.graph)
+    s = torch.cat([model.decode(z, split.test_pos), model.decode(z, split.test_neg)])
+    labels = torch.cat([torch.ones(split.test_pos.size(1)), torch.zeros(split.test_neg.size(1))])
+    return {"test_auroc": float(auroc(s, labels)),
+            "forget_p": float(torch.sigmoid(model.decode(z, problem.forget)).mean())}
+
+
+def one_size(args) -> dict:
+    torch.manual_seed(0)
+    t = time.perf_counter()
+    split = informative_split(args.size, seed=0).to(args.device)
+    graph = split.graph()
+    out = {"edges": args.size, "nodes": split.num_nodes, "generate_s": time.perf_counter() - t,
+           "fanouts": args.fanouts, "train_batch": args.train_batch, "batch": args.batch}
+    fan = list(args.fanouts)
+    model = GNN("gcn", 16, 128, 64).to(args.device)
+    one = TrainConfig(epochs=1, eval_every=10 ** 9, batch_size=65536)
+
+    def step(cfg):
+        m = GNN("gcn", 16, 128, 64).to(args.device)
+        m.load_state_dict(model.state_dict())
+        return train_link_predictor(m, split.x, graph, split.train_pos, split.val_pos, split.val_neg, cfg)
+
+    if args.size <= args.full_max:
+        out["full_epoch_s"], _ = timed(lambda: step(one), 3)
+    sampled_cfg = TrainConfig(epochs=args.epochs, eval_every=10, patience=3, batch_size=args.train_batch,
+                              fanouts=tuple(fan))
+    out["sampled_epoch_s"], _ = timed(lambda: step(replace(sampled_cfg, epochs=1, eval_every=10 ** 9)), 3)
+    out["rss_after_epochs_gb"] = rss_gb()
+    print(f"[{args.size}] epochs: full {out.get('full_epoch_s')}, sampled {out['sampled_epoch_s']:.2f} s", flush=True)
+
+    t = time.perf_counter()
+    info = train_link_predictor(model, split.x, graph, split.train_pos, split.val_pos, split.val_neg, sampled_cfg)
+    out["original_s"], out["original_epochs"] = time.perf_counter() - t, info["epochs"]
+    out["original_val_auroc"] = info["best_val_auroc"]
+    print(f"[{args.size}] original: {out['original_s']:.0f} s, {info['epochs']} epochs, val AUROC "
+          f"{info['best_val_auroc']:.4f}", flush=True)
+    if "full_epoch_s" in out:
+        out["retrain_full_recipe_projected_s"] = out["full_epoch_s"] * TrainConfig().epochs
+
+    dev = {"device": args.device}
+    methods = {"d2dgn": lambda: D2DGN(batch_size=args.batch, **dev),
+               "neggrad_plus": lambda: NegGradPlus(batch_size=args.batch, **dev),
+               "gradient_ascent": lambda: GradientAscent(**dev)}
+    out["requests"] = {}
+    for k in args.requests:
+        req = EdgeDeletion(random_request(split, k, seed=k))
+        rec = {}
+        rec["validate_s"], _ = timed(lambda: req.validate(split), 3)
+        rec["apply_s"], problem = timed(lambda: req.apply(split))
+        quality = args.size <= args.quality_max and k == min(args.requests)
+        if quality:
+            rec["original"] = link_quality(model, problem, split)
+        for name, make in methods.items():
+            t = time.perf_counter()
+            res = make().unlearn(model, split, req, sampling=fan)
+            rec[name] = {"seconds": time.perf_counter() - t, "method_s": res.seconds,
+                         "sampling": res.extra["sampling"]["fanouts"]}
+            if quality:
+                rec[name].update(link_quality(res.model, problem, split))
+            print(f"[{args.size}] {k} edges {name}: {rec[name]}", flush=True)
+        if k == min(args.requests):
+            retrain_cfg = replace(sampled_cfg, epochs=out["original_epochs"], patience=10 ** 6)
+            if args.size <= args.retrain_max:
+                fresh = model.fresh_copy(seed=1)
+                t = time.perf_counter()
+                train_link_predictor(fresh, problem.x, problem.graph, problem.retain, split.val_pos, split.val_neg,
+                                     retrain_cfg)
+                rec["retrain"] = {"seconds": time.perf_counter() - t, "measured": True}
+                if quality:
+                    rec["retrain"].update(link_quality(fresh, problem, split))
+            else:
+                rec["retrain"] = {"seconds": out["sampled_epoch_s"] * out["original_epochs"], "measured": False}
+            if quality:
+                for name in list(methods) + ["original"]:
+                    c = completeness(rec[name]["forget_p"], rec["retrain"]["forget_p"], rec["original"]["forget_p"])
+                    rec[name]["completeness"] = c.value
+        out["requests"][str(k)] = rec
+        out["rss_gb"] = rss_gb()
+    out["rss_gb"] = rss_gb()
+    return out
+
+
+def fmt(v, nd=2):
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:.{nd}f}" if abs(v) >= 10 ** -nd or v == 0 else f"{v:.1e}"
+    return str(v)
+
+
+def write_markdown(rows: list[dict], args, path: Path) -> None:
+    lines = ["# Scale: sampled unlearning on synthetic graphs (issue 12)", "",
+             f"CPU {platform.processor() or platform.machine()}, torch {torch.__version__}, "
+             f"{torch.get_num_threads()} thread(s), device {args.device}; the machine's 2 cores were shared with another job, so every "
+             f"second is inflated. GCN 16-128-64, fanouts {args.fanouts} (neighbours per hop), sampled training "
+             f"batch {args.train_batch} edges, unlearning retained batch {args.batch} edges; D2DGN / NegGrad+ / "
+             f"gradient ascent with their other defaults. Generator and protocol: `benchmarks/scale.py` docstring.", "",
+             "## Cost", "",
+             "| training edges | nodes | full epoch (s) | sampled epoch (s) | original (s, epochs) | retrain, 100-edge "
+             "request (s) | full-recipe retrain, projected (s) | peak RSS (GB) |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        req = r["requests"].get(str(min(args.requests)), {})
+        rt = req.get("retrain", {})
+        lines.append(f"| {r['edges']:,} | {r['nodes']:,} | {fmt(r.get('full_epoch_s'))} | {fmt(r['sampled_epoch_s'])} | "
+                     f"{fmt(r['original_s'], 0)} ({r['original_epochs']}) | "
+                     f"{fmt(rt.get('seconds'), 0)}{'' if rt.get('measured', True) else ' (projected)'} | "
+                     f"{fmt(r.get('retrain_full_recipe_projected_s'), 0)} | {fmt(r['rss_gb'])} |")
+    lines += ["", "## Requests", "",
+              "| training edges | request (edges) | validate (s) | apply (s) | D2DGN end to end (s) | NegGrad+ (s) | "
+              "gradient ascent (s) | retrain / D2DGN |", "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        retrain_s = r["requests"].get(str(min(args.requests)), {}).get("retrain", {}).get("seconds")
+        for k, q in r["requests"].items():
+            ratio = retrain_s / q["d2dgn"]["seconds"] if retrain_s else None
+            lines.append(f"| {r['edges']:,} | {int(k):,} | {fmt(q['validate_s'], 3)} | {fmt(q['apply_s'])} | "
+                         f"{fmt(q['d2dgn']['seconds'])} | {fmt(q['neggrad_plus']['seconds'])} | "
+                         f"{fmt(q['gradient_ascent']['seconds'])} | {fmt(ratio, 0)}x |")
+    lines += ["", "## Quality (100-edge request; completeness of the forget set's mean predicted existence, "
+              "original = 0, retrain = 1)", "",
+              "| training edges | row | test AUROC | forget mean p | completeness |", "|---|---|---|---|---|"]
+    for r in rows:
+        q = r["requests"].get(str(min(args.requests)), {})
+        if "original" not in q:
+            continue
+        for name in ("original", "retrain", "d2dgn", "neggrad_plus", "gradient_ascent"):
+            if name in q and "test_auroc" in q[name]:
+                lines.append(f"| {r['edges']:,} | {name if name != 'original' else 'original (= UtU here)'} | "
+                             f"{fmt(q[name]['test_auroc'], 4)} | {fmt(q[name]['forget_p'], 4)} | "
+                             f"{fmt(q[name].get('completeness', 1.0 if name == 'retrain' else None))} |")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def plot(rows, args, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    xs = [r["edges"] for r in rows]
+    k = str(min(args.requests))
+    for name in ("d2dgn", "neggrad_plus", "gradient_ascent"):
+        ax.plot(xs, [r["requests"][k][name]["seconds"] for r in rows], "o-", label=f"{name} ({k}-edge request)")
+    ax.plot(xs, [r["requests"][k]["retrain"]["seconds"] for r in rows], "s--", label="retrain (sampled recipe)")
+    full = [(r["edges"], r["retrain_full_recipe_projected_s"]) for r in rows if "retrain_full_recipe_projected_s" in r]
+    if full:
+        ax.plot(*zip(*full), "x:", label="retrain, full-graph recipe (projected)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("training edges")
+    ax.set_ylabel("seconds")
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    p.add_argument("--size", type=int, default=None, help=argparse.SUPPRESS)   # one size, in a child process
+    p.add_argument("--requests", type=int, nargs="+", default=[100, 10_000])
+    p.add_argument("--fanouts", type=int, nargs="+", default=[10, 10])
+    p.add_argument("--train-batch", type=int, default=8192)
+    p.add_argument("--batch", type=int, default=4096)
+    p.add_argument("--epochs", type=int, default=60)
+    p.add_argument("--full-max", type=int, default=20_000_000)
+    p.add_argument("--retrain-max", type=int, default=10_000_000)
+    p.add_argument("--quality-max", type=int, default=10_000_000)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--out", default=str(RESULTS / "scale"))
+    p.add_argument("--json-one", default=None, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.size is not None:
+        Path(args.json_one).write_text(json.dumps(one_size(args)))
+        return
+    rows, out = [], Path(args.out)
+    prev = json.loads(out.with_suffix(".json").read_text()) if out.with_suffix(".json").exists() else {}
+    keep = {r["edges"]: r for r in prev.get("rows", []) if r["edges"] not in args.sizes}
+    for size in args.sizes:
+        tmp = out.with_name(f".scale-{size}.json")
+        cmd = [sys.executable, __file__, "--size", str(size), "--json-one", str(tmp),
+               "--requests", *map(str, args.requests), "--fanouts", *map(str, args.fanouts),
+               "--train-batch", str(args.train_batch), "--batch", str(args.batch), "--epochs", str(args.epochs),
+               "--full-max", str(args.full_max), "--retrain-max", str(args.retrain_max),
+               "--quality-max", str(args.quality_max), "--device", args.device]
+        subprocess.run(cmd, check=True)
+        rows.append(json.loads(tmp.read_text()))
+        tmp.unlink()
+    rows = sorted([*keep.values(), *rows], key=lambda r: r["edges"])
+    out.with_suffix(".json").write_text(json.dumps({"args": vars(args), "rows": rows}, indent=1))
+    write_markdown(rows, args, out.with_suffix(".md"))
+    plot(rows, args, out.with_suffix(".png"))
+    print(out.with_suffix(".md").read_text())
+
+
+if __name__ == "__main__":
+    main()

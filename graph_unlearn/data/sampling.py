@@ -1,0 +1,203 @@
+r"""Neighbour sampling: the one interface through which training, retraining and the unlearners
+run on sampled subgraphs instead of the whole graph.
+
+:class:`NeighborSampler` draws, for a set of seed nodes, up to ``fanouts[l]`` neighbours per
+node and hop (``-1`` = all), as PyG's ``NeighborLoader`` and DGL's ``NeighborSampler`` do, and
+returns the union of the sampled edges as a :class:`Subgraph` with local node ids (the seeds
+first, in the order given). Any model with ``forward(x, edge_index)`` runs on it unchanged: a
+sampled subgraph is an ordinary, smaller graph. The seeds' outputs on it approximate their
+full-graph outputs (exactly, with ``fanouts=[-1] * num_layers``, for encoders whose
+aggregation depends only on each node's in-neighbours, e.g. sum/mean; GCN's symmetric
+normalisation still sees truncated degrees at the boundary, as in PyG's loaders).
+
+No sampler is written here. Backends:
+
+- ``"pyg"``: ``torch_geometric.sampler.NeighborSampler`` (needs ``pyg-lib`` or
+  ``torch-sparse``, which have no build for torch 2.13 on the registries this project uses);
+- ``"dgl"``: ``dgl.dataloading.NeighborSampler`` (DGL 1.1.3 works with torch 2.13);
+- ``"auto"`` (default): PyG's when it can sample, else DGL's.
+
+Randomness: each draw is seeded from the caller's ``torch.Generator``, so runs repeat. DGL
+samples from its own global generator, which this reseeds (``dgl.seed``) before each draw;
+PyG's draw runs inside a forked torch RNG, the caller's torch state is left as it was.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import torch
+
+from .graph import Graph
+
+BACKENDS = ("auto", "pyg", "dgl")
+
+
+def pyg_can_sample() -> bool:
+    """Whether PyG's neighbour sampler can run (``pyg-lib`` or ``torch-sparse`` importable)."""
+    import torch_geometric.typing as pyg_typing
+
+    return bool(getattr(pyg_typing, "WITH_PYG_LIB", False) or getattr(pyg_typing, "WITH_TORCH_SPARSE", False))
+
+
+def dgl_can_sample() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("dgl") is not None
+
+
+@dataclass
+class Subgraph:
+    """A sampled subgraph: ``nodes`` (global ids of its rows; the seeds first) and ``graph``
+    (local ids, undirected). :meth:`local` maps global node ids of its nodes to rows."""
+
+    nodes: torch.Tensor
+    graph: Graph
+    num_seeds: int
+
+    def __post_init__(self):
+        self._order = torch.argsort(self.nodes)
+        self._sorted = self.nodes[self._order]
+
+    @property
+    def num_nodes(self) -> int:
+        return self.nodes.numel()
+
+    def local(self, ids: torch.Tensor) -> torch.Tensor:
+        """Rows of global node ids ``ids`` (any shape); every id must be a node of the subgraph."""
+        flat = ids.reshape(-1).to(self.nodes.device)
+        pos = torch.searchsorted(self._sorted, flat).clamp_max(self._sorted.numel() - 1)
+        if flat.numel() and not bool((self._sorted[pos] == flat).all()):
+            raise ValueError("Subgraph.local: some node ids are not in the sampled subgraph")
+        return self._order[pos].reshape(ids.shape)
+
+    def features(self, x: torch.Tensor | None) -> torch.Tensor:
+        """The subgraph's rows of the node features ``x``."""
+        if x is None:
+            raise ValueError("sampled subgraphs need node features: a model that learns one embedding per node "
+                             "(x=None) runs on the full graph (sampling='full')")
+        return x[self.nodes.to(x.device)]
+
+
+class NeighborSampler:
+    """Sample ``fanouts`` neighbours per hop around seed nodes of ``graph`` (see module docstring).
+
+    Args:
+        graph: the library's :class:`~graph_unlearn.data.Graph` to sample from.
+        fanouts: neighbours per node for each hop, hop 1 (the seeds' own neighbours) first, as
+            PyG's ``num_neighbors`` (``[10, 10]``: 10 per node for each of two hops; ``-1`` =
+            all). One hop per message-passing layer.
+        backend: ``"auto"``, ``"pyg"`` or ``"dgl"``.
+    """
+
+    def __init__(self, graph: Graph, fanouts: Sequence[int], backend: str = "auto"):
+        if backend not in BACKENDS:
+            raise ValueError(f"NeighborSampler: backend must be one of {BACKENDS}, got {backend!r}")
+        fanouts = [fanouts] if isinstance(fanouts, int) else list(fanouts)
+        if not fanouts or any(isinstance(f, bool) or not isinstance(f, int) or (f < 1 and f != -1) for f in fanouts):
+            raise ValueError(f"NeighborSampler: fanouts must be a non-empty list of positive ints or -1 (all), "
+                             f"got {fanouts!r}")
+        if backend == "auto":
+            backend = "pyg" if pyg_can_sample() else "dgl" if dgl_can_sample() else None
+            if backend is None:  # pragma: no cover
+                raise ImportError("neighbour sampling needs pyg-lib or torch-sparse (PyG's sampler) or dgl==1.1.3")
+        elif backend == "pyg" and not pyg_can_sample():
+            raise ImportError("backend='pyg' needs pyg-lib or torch-sparse; neither is installed (use backend='dgl')")
+        elif backend == "dgl" and not dgl_can_sample():  # pragma: no cover
+            raise ImportError("backend='dgl' needs dgl==1.1.3")
+        self.graph, self.fanouts, self.backend = graph, fanouts, backend
+        self._impl = None
+
+    def _build(self):
+        ei = self.graph.edge_index.cpu()
+        if self.backend == "dgl":
+            import dgl
+
+            g = dgl.graph((ei[0], ei[1]), num_nodes=self.graph.num_nodes)
+            return g, dgl.dataloading.NeighborSampler(list(reversed(self.fanouts)))
+        from torch_geometric.data import Data  # pragma: no cover - needs pyg-lib
+        from torch_geometric.sampler import NeighborSampler as PyGSampler
+
+        return None, PyGSampler(Data(edge_index=ei, num_nodes=self.graph.num_nodes), num_neighbors=self.fanouts)
+
+    def sample(self, seeds: torch.Tensor, gen: torch.Generator) -> Subgraph:
+        """The sampled subgraph around the unique ``seeds`` (global node ids)."""
+        device = self.graph.device
+        seeds = torch.as_tensor(seeds).reshape(-1).cpu().long()
+        if seeds.numel() == 0:
+            raise ValueError("NeighborSampler.sample: no seed nodes")
+        if int(seeds.min()) < 0 or int(seeds.max()) >= self.graph.num_nodes:
+            raise ValueError(f"NeighborSampler.sample: seed ids outside [0, {self.graph.num_nodes})")
+        seeds = _unique_in_order(seeds)
+        if self._impl is None:
+            self._impl = self._build()
+        draw = int(torch.randint(0, 2 ** 31 - 1, (1,), generator=gen))
+        if self.backend == "dgl":
+            import dgl
+
+            g, sampler = self._impl
+            dgl.seed(draw)
+            nodes, _, blocks = sampler.sample(g, seeds)
+            eids = torch.cat([b.edata[dgl.EID] for b in blocks]).unique()
+            edges = self.graph.edge_index.cpu()[:, eids]
+            sub_nodes = nodes
+        else:  # pragma: no cover - needs pyg-lib
+            from torch_geometric.sampler import NodeSamplerInput
+
+            from ..core.rng import seeded_rng
+
+            with seeded_rng(draw):
+                out = self._impl[1].sample_from_nodes(NodeSamplerInput(input_id=None, node=seeds))
+            sub_nodes, edges = out.node, out.node[torch.stack([out.row, out.col])]
+        sub = Subgraph(sub_nodes.to(device), Graph(torch.empty(2, 0, dtype=torch.long), 0), seeds.numel())
+        sub.graph = Graph(sub.local(edges.to(device)), sub.num_nodes)
+        return sub
+
+
+def _unique_in_order(ids: torch.Tensor) -> torch.Tensor:
+    """The distinct ids in order of first appearance."""
+    uniq, inverse = torch.unique(ids, return_inverse=True)
+    first = torch.full((uniq.numel(),), ids.numel(), dtype=torch.long).scatter_reduce(
+        0, inverse, torch.arange(ids.numel()), "amin")
+    return uniq[torch.argsort(first)]
+
+
+def resolve_fanouts(sampling, num_edges: int, num_layers: int, has_features: bool,
+                    threshold: int | None = None) -> list[int] | None:
+    """The fanouts to sample with, or ``None`` for full-graph steps.
+
+    ``sampling``: ``"full"``; ``"auto"`` (sampled with :data:`DEFAULT_FANOUT` per layer when the
+    training graph has more than ``threshold`` (default :data:`SAMPLE_ABOVE_EDGES`) undirected
+    edges and the model reads node features, else full); or the fanouts themselves (a list of
+    ints, one per layer; an int = that many for every layer)."""
+    if sampling == "full":
+        return None
+    if sampling == "auto":
+        big = num_edges > (SAMPLE_ABOVE_EDGES if threshold is None else threshold)
+        return [DEFAULT_FANOUT] * num_layers if big and has_features and num_layers > 0 else None
+    if isinstance(sampling, bool) or not isinstance(sampling, (int, list, tuple)):
+        raise ValueError(f"sampling must be 'auto', 'full' or fanouts (an int or a list of ints per layer), "
+                         f"got {sampling!r}")
+    fanouts = [sampling] * num_layers if isinstance(sampling, int) else list(sampling)
+    if any(isinstance(f, bool) or not isinstance(f, int) or (f < 1 and f != -1) for f in fanouts):
+        raise ValueError(f"sampling fanouts must be positive ints or -1 (all neighbours), got {sampling!r}")
+    if len(fanouts) != num_layers:
+        raise ValueError(f"sampling gives {len(fanouts)} fanouts but the model has {num_layers} message-passing "
+                         f"layers: give one per layer")
+    if not has_features:
+        raise ValueError("sampled subgraphs need node features: this model learns one embedding per node (x=None); "
+                         "use sampling='full'")
+    return fanouts
+
+
+#: ``sampling="auto"`` samples above this many undirected training edges: on the 2-core
+#: machine of issue 12 a full-graph GCN step takes 1.6 s at 0.45M edges and 18.6 s at 9.9M
+#: (``benchmarks/results/scale.md``)
+SAMPLE_ABOVE_EDGES = 2_000_000
+
+#: neighbours per node and hop under ``sampling="auto"`` (the fan-out of PyG's and DGL's examples)
+DEFAULT_FANOUT = 10
+
+
+__all__ = ["NeighborSampler", "Subgraph", "resolve_fanouts", "pyg_can_sample", "dgl_can_sample",
+           "SAMPLE_ABOVE_EDGES", "DEFAULT_FANOUT", "BACKENDS"]

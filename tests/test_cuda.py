@@ -1,0 +1,52 @@
+"""CUDA checks (issue 12 item 5), marked ``cuda``: they skip, with the reason, on a machine without
+a CUDA device, and run in ``benchmarks/gpu_check.sh`` (``pytest -m cuda``) on one that has it.
+Each checks that a method runs on the GPU end to end on real Cora and gives what it gives on
+the CPU (same seeds; tolerance for the different kernels)."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from graph_unlearn import D2DGN, GNN, NegGradPlus, Retrain, TrainConfig, train_link_predictor
+from graph_unlearn.data.sampling import NeighborSampler
+
+pytestmark = [pytest.mark.cuda,
+              pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device on this machine")]
+
+
+def _forget_p(model, problem):
+    with torch.no_grad():
+        return torch.sigmoid(model.decode(model(problem.x, problem.graph), problem.forget)).mean().item()
+
+
+@pytest.mark.parametrize("sampling", ["full", [10, 10]])
+def test_methods_run_on_cuda_like_on_cpu(cora_model, cora_split, cora_request, sampling):
+    for method_cls, kw in ((D2DGN, {"steps": 10, "lr": 5e-3}), (NegGradPlus, {"steps": 10})):
+        cpu = method_cls(**kw).unlearn(cora_model, cora_split, cora_request, sampling=sampling)
+        gpu = method_cls(device="cuda", **kw).unlearn(cora_model, cora_split, cora_request, sampling=sampling)
+        assert next(gpu.model.parameters()).is_cuda
+        assert gpu.device.startswith("cuda")
+        p_cpu = _forget_p(cpu.model, cora_request.apply(cora_split))
+        p_gpu = _forget_p(gpu.model.cpu(), cora_request.apply(cora_split))
+        assert abs(p_cpu - p_gpu) < 0.02, (method_cls.__name__, sampling, p_cpu, p_gpu)
+        assert cora_model.convs[0].lin.weight.device.type == "cpu"   # the original stays where it was
+
+
+def test_sampler_and_training_on_cuda(cora_split):
+    graph = cora_split.graph().to("cuda")
+    sub = NeighborSampler(graph, [5, 5]).sample(torch.tensor([1, 2, 3], device="cuda"), torch.Generator())
+    assert sub.nodes.is_cuda and sub.graph.device.type == "cuda"
+    split = cora_split.to("cuda")
+    torch.manual_seed(0)
+    model = GNN("gcn", split.num_features).cuda()
+    info = train_link_predictor(model, split.x, split.graph(), split.train_pos, split.val_pos, split.val_neg,
+                                TrainConfig(epochs=40, eval_every=5, patience=4, fanouts=(10, 10)))
+    assert info["best_val_auroc"] > 0.8
+
+
+def test_retrain_on_cuda(cora_model, cora_split, cora_request):
+    res = Retrain(device="cuda", config=TrainConfig(epochs=40, eval_every=5, patience=4)).unlearn(
+        cora_model, cora_split, cora_request)
+    assert next(res.model.parameters()).is_cuda
+    assert _forget_p(res.model.cpu(), cora_request.apply(cora_split)) < _forget_p(cora_model,
+                                                                                  cora_request.apply(cora_split))

@@ -1,0 +1,222 @@
+"""Mini-batch steps on sampled subgraphs (issue 12 item 1) on real Cora: the sampler interface, the
+automatic choice by size, sampled training and retraining, and the unlearners' sampled steps
+(D2DGN, NegGrad+ and the other loss-stream methods, NPO) for the library's GNN and a user's PyG model."""
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch_geometric.nn import SAGEConv
+
+from graph_unlearn import (GNN, D2DGN, EdgeDeletion, GNNDelete, NegGradPlus, NodeDeletion, Retrain,
+                           TrainConfig, random_node_split, sample_forget_nodes, train_link_predictor)
+from graph_unlearn.data import sampling
+from graph_unlearn.data.graph import Graph
+from graph_unlearn.data.sampling import NeighborSampler, resolve_fanouts
+from graph_unlearn.methods.npo import NPO
+from graph_unlearn.models.adapter import as_graph_model
+from graph_unlearn.tasks.link_prediction import evaluate_link_unlearning
+
+pytestmark = pytest.mark.usefixtures("one_thread")
+
+
+@pytest.fixture(scope="module")
+def cora_graph(cora_split):
+    return cora_split.graph()
+
+
+def test_sampler_returns_a_subgraph_of_the_graph_seeds_first(cora_graph):
+    sampler = NeighborSampler(cora_graph, [5, 5])
+    seeds = torch.tensor([17, 3, 17, 400, 3])
+    before = torch.get_rng_state()
+    sub = sampler.sample(seeds, torch.Generator().manual_seed(0))
+    assert torch.equal(torch.get_rng_state(), before)           # the caller's torch RNG is untouched
+    assert sub.nodes[:3].tolist() == [17, 3, 400] and sub.num_seeds == 3
+    assert 3 < sub.num_nodes < cora_graph.num_nodes
+    # every sampled edge is an edge of the graph (in global ids)
+    glob = sub.nodes[sub.graph.edge_index]
+    keys = set(map(tuple, cora_graph.edge_index.t().tolist()))
+    assert all(tuple(e) in keys for e in glob.t().tolist())
+    # fan-out bounds the neighbours drawn for each seed on the first hop
+    deg = torch.bincount(sub.graph.edge_index[1], minlength=sub.num_nodes)
+    assert int(deg[:3].max()) <= cora_graph.degree()[torch.tensor([17, 3, 400])].max()
+    again = sampler.sample(seeds, torch.Generator().manual_seed(0))
+    other = sampler.sample(seeds, torch.Generator().manual_seed(1))
+    assert torch.equal(sub.nodes, again.nodes) and torch.equal(sub.graph.edge_index, again.graph.edge_index)
+    assert not torch.equal(sub.graph.edge_index, other.graph.edge_index) or sub.num_nodes != other.num_nodes
+
+
+def test_full_fanout_gives_the_exact_k_hop_neighbourhood(cora_graph):
+    from torch_geometric.utils import k_hop_subgraph
+
+    seeds = torch.tensor([5, 1200])
+    sub = NeighborSampler(cora_graph, [-1, -1]).sample(seeds, torch.Generator().manual_seed(0))
+    nodes, *_ = k_hop_subgraph(seeds, 2, cora_graph.edge_index, num_nodes=cora_graph.num_nodes)
+    assert set(sub.nodes.tolist()) == set(nodes.tolist())
+    # and a sum-aggregation layer gives the seeds their full-graph output
+    adj_full = cora_graph.adj("sum")
+    x = torch.randn(cora_graph.num_nodes, 4, generator=torch.Generator().manual_seed(0))
+    full = adj_full @ (adj_full @ x)
+    local = sub.graph.adj("sum") @ (sub.graph.adj("sum") @ x[sub.nodes])
+    assert torch.allclose(local[:2], full[seeds], atol=1e-5)
+
+
+def test_sampler_and_fanouts_refuse_bad_input(cora_graph):
+    with pytest.raises(ValueError, match="fanouts"):
+        NeighborSampler(cora_graph, [])
+    with pytest.raises(ValueError, match="fanouts"):
+        NeighborSampler(cora_graph, [10, 0])
+    with pytest.raises(ValueError, match="backend"):
+        NeighborSampler(cora_graph, [10], backend="mine")
+    if not sampling.pyg_can_sample():
+        with pytest.raises(ImportError, match="pyg-lib"):
+            NeighborSampler(cora_graph, [10], backend="pyg")
+    s = NeighborSampler(cora_graph, [3])
+    with pytest.raises(ValueError, match="outside"):
+        s.sample(torch.tensor([cora_graph.num_nodes]), torch.Generator())
+    with pytest.raises(ValueError, match="no seed"):
+        s.sample(torch.tensor([], dtype=torch.long), torch.Generator())
+    with pytest.raises(ValueError, match="one per layer"):
+        resolve_fanouts([10], 10, 2, True)
+    with pytest.raises(ValueError, match="fanouts"):
+        resolve_fanouts(True, 10, 2, True)
+    with pytest.raises(ValueError, match="node features"):
+        resolve_fanouts([10, 10], 10, 2, False)
+    # the automatic choice: full below the size threshold and for featureless models
+    assert resolve_fanouts("auto", 10, 2, True) is None
+    assert resolve_fanouts("auto", 10, 2, True, threshold=5) == [sampling.DEFAULT_FANOUT] * 2
+    assert resolve_fanouts("auto", 10, 2, False, threshold=5) is None
+    assert resolve_fanouts(7, 10, 3, True) == [7, 7, 7]
+
+
+def test_sampled_training_learns_like_full_training(cora_split):
+    cfg = TrainConfig(epochs=100, eval_every=5, patience=4)
+    scores = {}
+    for name, fanouts in (("full", None), ("sampled", (10, 10))):
+        torch.manual_seed(0)
+        model = GNN("gcn", cora_split.num_features)
+        from dataclasses import replace
+
+        info = train_link_predictor(model, cora_split.x, cora_split.graph(), cora_split.train_pos,
+                                    cora_split.val_pos, cora_split.val_neg, replace(cfg, fanouts=fanouts))
+        scores[name] = info["best_val_auroc"]
+    assert scores["sampled"] > 0.85, scores          # chance is 0.5
+    assert abs(scores["sampled"] - scores["full"]) < 0.05, scores
+
+
+def _forget_prob(model, split, request):
+    model = as_graph_model(model, "link")
+    problem = request.apply(split)
+    with torch.no_grad():
+        z = model(problem.x, problem.graph)
+        return torch.sigmoid(model.decode(z, problem.forget)).mean().item()
+
+
+def test_sampled_unlearning_forgets_and_keeps_utility(cora_model, cora_split, cora_request):
+    problem = cora_request.apply(cora_split)
+    p0 = _forget_prob(cora_model, cora_split, cora_request)
+    base = evaluate_link_unlearning(cora_model, problem)["test_auroc"]
+    for method in (D2DGN(lr=5e-3, steps=20), NegGradPlus(steps=10, lr=1e-3), NPO(steps=20, lr=1e-3)):
+        full = method.unlearn(cora_model, cora_split, cora_request, sampling="full")
+        res = method.unlearn(cora_model, cora_split, cora_request, sampling=[10, 10])
+        assert res.extra["sampling"]["fanouts"] == [10, 10], method.name
+        assert full.extra["sampling"]["fanouts"] is None
+        # the sampled path ran: a different model than the full-graph steps, ...
+        assert any(not torch.equal(a, b) for a, b in zip(full.model.state_dict().values(),
+                                                          res.model.state_dict().values())), method.name
+        # ... which forgets (the deleted edges' predicted existence falls) as the full-graph one does
+        p_full, p_samp = _forget_prob(full.model, cora_split, cora_request), _forget_prob(res.model, cora_split,
+                                                                                          cora_request)
+        assert p_samp < p0 - 0.02, (method.name, p0, p_samp, p_full)
+        auc = evaluate_link_unlearning(res.model, problem)["test_auroc"]
+        assert abs(p_samp - p_full) < 0.05, (method.name, p_samp, p_full)
+        assert auc > base - 0.05, (method.name, auc, base)
+
+
+def test_sampled_steps_touch_the_neighbourhood_only(cora_model, cora_split, cora_request):
+    """A step's view is the subgraph around its batch and D_f, not the graph."""
+    from graph_unlearn.tasks.graph import task_ops
+
+    small = EdgeDeletion(cora_request.edges[:, :5])
+    ops = task_ops(small.apply(cora_split), fanouts=[5, 5])
+    gen = torch.Generator().manual_seed(0)
+    sel = ops.draw(gen, 16, "khop")
+    sub = ops.subgraph
+    assert sub.num_nodes < cora_split.num_nodes / 5, sub
+    assert ops.x.size(0) == sub.num_nodes and ops.graph.num_nodes == sub.num_nodes
+    # the batch and D_f in local ids point at the same global nodes
+    glob = ops.retain_pool("khop")
+    assert sel.max() < sub.num_nodes and ops.forget.max() < sub.num_nodes
+    assert torch.equal(sub.nodes[ops.forget], small.apply(cora_split).forget)
+    pos = sub.nodes[sel[:, :16]]
+    keys = set(map(tuple, glob.t().tolist()))
+    assert all(tuple(e) in keys for e in pos.t().tolist())
+    # no view before the first draw
+    fresh = task_ops(cora_request.apply(cora_split), fanouts=[5, 5])
+    with pytest.raises(RuntimeError, match="draw"):
+        fresh.outputs(cora_model)
+
+
+def test_sampled_retrain(cora_model, cora_split, cora_request):
+    cfg = TrainConfig(epochs=60, eval_every=5, patience=4)
+    res = Retrain(config=cfg).unlearn(cora_model, cora_split, cora_request, sampling=[10, 10])
+    assert res.extra["sampling"]["fanouts"] == [10, 10]
+    auc = evaluate_link_unlearning(res.model, cora_request.apply(cora_split))["test_auroc"]
+    assert auc > 0.8, auc
+
+
+def test_automatic_choice_by_size_and_full_graph_only_methods(monkeypatch, cora_model, cora_split, cora_request):
+    res = D2DGN(steps=2).unlearn(cora_model, cora_split, cora_request)
+    assert res.extra["sampling"]["fanouts"] is None                 # Cora is small: full-graph steps
+    monkeypatch.setattr(sampling, "SAMPLE_ABOVE_EDGES", 1000)        # pretend Cora is large
+    res = D2DGN(steps=2).unlearn(cora_model, cora_split, cora_request)
+    assert res.extra["sampling"]["fanouts"] == [sampling.DEFAULT_FANOUT] * 2
+    res = GNNDelete(steps=2).unlearn(cora_model, cora_split, cora_request)
+    assert res.extra["sampling"]["fanouts"] is None and "full graph only" in res.extra["sampling"]["note"]
+    with pytest.raises(ValueError, match="full graph only"):
+        GNNDelete(steps=2).unlearn(cora_model, cora_split, cora_request, sampling=[10, 10])
+    with pytest.raises(ValueError, match="one per layer"):
+        D2DGN(steps=2).unlearn(cora_model, cora_split, cora_request, sampling=[10])
+
+
+def test_node_tasks_refuse_explicit_sampling(cora):
+    split = random_node_split(cora, seed=0)
+    torch.manual_seed(0)
+    model = GNN("gcn", cora.num_features, 16, int(cora.y.max()) + 1)
+    req = NodeDeletion(sample_forget_nodes(split, 0.02, seed=0))
+    with pytest.raises(ValueError, match="link prediction"):
+        D2DGN(steps=1).unlearn(model, split, req, sampling=[5, 5])
+
+
+class UserSAGE(nn.Module):
+    """A user's PyG model (edge_index interface)."""
+
+    def __init__(self, cin):
+        super().__init__()
+        self.conv1, self.conv2 = SAGEConv(cin, 64), SAGEConv(64, 32)
+
+    def forward(self, x, edge_index):
+        return self.conv2(F.relu(self.conv1(x, edge_index)), edge_index)
+
+
+def test_users_pyg_model_runs_sampled(cora_split, cora_request):
+    torch.manual_seed(0)
+    model = UserSAGE(cora_split.num_features)
+    train_link_predictor(as_graph_model(model, "link"), cora_split.x, cora_split.graph(), cora_split.train_pos, cora_split.val_pos,
+                         cora_split.val_neg, TrainConfig(epochs=60, eval_every=5, patience=4, fanouts=(10, 10)))
+    problem = cora_request.apply(cora_split)
+    base = evaluate_link_unlearning(as_graph_model(model, "link"), problem)["test_auroc"]
+    assert base > 0.75, base
+    p0 = _forget_prob(model, cora_split, cora_request)
+    res = D2DGN(lr=5e-3, steps=20).unlearn(model, cora_split, cora_request, sampling=[10, 10])
+    assert type(res.model) is UserSAGE and res.extra["sampling"]["fanouts"] == [10, 10]
+    assert _forget_prob(res.model, cora_split, cora_request) < p0 - 0.02
+    assert evaluate_link_unlearning(as_graph_model(res.model, "link"), problem)["test_auroc"] > base - 0.05
+
+
+def test_graph_is_unchanged_by_sampling(cora_graph):
+    before = cora_graph.edge_index.clone()
+    NeighborSampler(cora_graph, [4, 4]).sample(torch.arange(10), torch.Generator().manual_seed(0))
+    assert torch.equal(cora_graph.edge_index, before)
+    assert isinstance(Graph(before, cora_graph.num_nodes), Graph)
