@@ -75,6 +75,8 @@ BAD_RUN = [
 ]
 if not torch.cuda.is_available():
     BAD_RUN.append((["--device", "cuda"], "--device"))
+if "WORLD_SIZE" not in os.environ:   # --distributed outside torchrun
+    BAD_RUN.append((["--distributed"], "--distributed"))
 
 BAD_REC = [
     (["--epochs", "0"], "--epochs"), (["--epochs", "-3"], "--epochs"), (["--epochs", "1.5"], "--epochs"),

@@ -233,3 +233,19 @@ def test_laf_runs_without_labels(digits, original):
     a = LAF(epochs=1, repair_epochs=0, vae_epochs=2, seed=0).unlearn(original, digits, request).model
     b = LAF(epochs=1, repair_epochs=0, vae_epochs=2, seed=0).unlearn(original, shuffled, request).model
     assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+
+
+def test_laf_forget_contrast_turns_forget_features_away(digits, original):
+    """The repair stage's forget term (``forget_contrast``) lowers the cosine of the forget
+    representations to the original's; with 0 the forget features only follow the retained repair."""
+    from graph_unlearn.core.unlearner import clone_model
+    from graph_unlearn.general.methods.laf import laf_unlearn
+
+    split = digits.partition(make_request(digits, "random", seed=3))
+    cos = {}
+    for beta in (0.0, 5.0):
+        net = clone_model(original)
+        stats = laf_unlearn(net, original, split.x_retain, split.x_forget, epochs=1, repair_epochs=1, vae_epochs=2,
+                            lr=3e-3, forget_contrast=beta, generator=torch.Generator().manual_seed(0))
+        cos[beta] = stats["forget_cos_to_original"]
+    assert cos[5.0] < cos[0.0] - 0.05

@@ -220,3 +220,28 @@ def test_graph_is_unchanged_by_sampling(cora_graph):
     NeighborSampler(cora_graph, [4, 4]).sample(torch.arange(10), torch.Generator().manual_seed(0))
     assert torch.equal(cora_graph.edge_index, before)
     assert isinstance(Graph(before, cora_graph.num_nodes), Graph)
+
+
+def test_excluded_edges_are_never_sampled_and_the_backend_graph_is_built_once(cora_split, cora_request):
+    """Sampling the training graph with a request's edges excluded samples the retained graph."""
+    from torch_geometric.utils import k_hop_subgraph
+
+    from graph_unlearn.data.sampling import _BACKEND_GRAPHS
+
+    problem = cora_request.apply(cora_split)
+    base = cora_split.graph()
+    seeds = problem.forget[:, :20].reshape(-1)
+    s = NeighborSampler(base, [-1, -1], exclude=problem.forget)
+    sub = s.sample(seeds, torch.Generator().manual_seed(0))
+    glob = sub.nodes[sub.graph.edge_index]
+    deleted = set(map(tuple, problem.forget.t().tolist())) | set(map(tuple, problem.forget.flip(0).t().tolist()))
+    assert not any(tuple(e) in deleted for e in glob.t().tolist())
+    nodes, *_ = k_hop_subgraph(seeds.unique(), 2, problem.graph.edge_index, num_nodes=cora_split.num_nodes)
+    assert set(sub.nodes.tolist()) == set(nodes.tolist())       # the retained graph's 2-hop neighbourhood
+    # without the exclusion the deleted edges are sampled (the test above is not vacuous)
+    plain = NeighborSampler(base, [-1, -1]).sample(seeds, torch.Generator().manual_seed(0))
+    assert any(tuple(e) in deleted for e in plain.nodes[plain.graph.edge_index].t().tolist())
+    # one backend graph per Graph object, shared by every sampler over it
+    assert len(_BACKEND_GRAPHS.get(base, {})) == 1
+    NeighborSampler(base, [3, 3], exclude=problem.forget[:, :5]).sample(seeds, torch.Generator())
+    assert len(_BACKEND_GRAPHS.get(base, {})) == 1

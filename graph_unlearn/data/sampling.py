@@ -23,6 +23,7 @@ PyG's draw runs inside a forked torch RNG, the caller's torch state is left as i
 """
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -79,6 +80,11 @@ class Subgraph:
         return x[self.nodes.to(x.device)]
 
 
+#: the backend's own graph per :class:`~graph_unlearn.data.Graph`, built once (a split's training
+#: graph serves every request on that split: the request's edges are excluded, not removed)
+_BACKEND_GRAPHS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 class NeighborSampler:
     """Sample ``fanouts`` neighbours per hop around seed nodes of ``graph`` (see module docstring).
 
@@ -88,9 +94,15 @@ class NeighborSampler:
             PyG's ``num_neighbors`` (``[10, 10]``: 10 per node for each of two hops; ``-1`` =
             all). One hop per message-passing layer.
         backend: ``"auto"``, ``"pyg"`` or ``"dgl"``.
+        exclude: edges ``[2, k]`` never to sample (in either direction): sampling a split's
+            training graph with a request's deleted edges excluded samples the retained graph,
+            without building the backend's graph of every retained graph again (DGL:
+            ``exclude_eids``, edge ids found by binary search in the graph's sorted keys; PyG:
+            sampled edges among them are dropped).
     """
 
-    def __init__(self, graph: Graph, fanouts: Sequence[int], backend: str = "auto"):
+    def __init__(self, graph: Graph, fanouts: Sequence[int], backend: str = "auto",
+                 exclude: torch.Tensor | None = None):
         if backend not in BACKENDS:
             raise ValueError(f"NeighborSampler: backend must be one of {BACKENDS}, got {backend!r}")
         fanouts = [fanouts] if isinstance(fanouts, int) else list(fanouts)
@@ -107,18 +119,32 @@ class NeighborSampler:
             raise ImportError("backend='dgl' needs dgl==1.1.3")
         self.graph, self.fanouts, self.backend = graph, fanouts, backend
         self._impl = None
+        self._exclude = None
+        if exclude is not None and exclude.numel():
+            both = torch.cat([exclude, exclude.flip(0)], 1).to(graph.device)
+            self._exclude = graph.key_index().columns(both).cpu()   # edge ids = columns of edge_index
 
     def _build(self):
-        ei = self.graph.edge_index.cpu()
+        key = (self.backend,)
+        cached = _BACKEND_GRAPHS.get(self.graph, {})
+        if key not in cached:
+            ei = self.graph.edge_index.cpu()
+            if self.backend == "dgl":
+                import dgl
+
+                cached[key] = dgl.graph((ei[0], ei[1]), num_nodes=self.graph.num_nodes)
+            else:  # pragma: no cover - needs pyg-lib
+                from torch_geometric.data import Data
+                from torch_geometric.sampler import NeighborSampler as PyGSampler
+
+                cached[key] = PyGSampler(Data(edge_index=ei, num_nodes=self.graph.num_nodes),
+                                         num_neighbors=self.fanouts)
+            _BACKEND_GRAPHS[self.graph] = cached
         if self.backend == "dgl":
             import dgl
 
-            g = dgl.graph((ei[0], ei[1]), num_nodes=self.graph.num_nodes)
-            return g, dgl.dataloading.NeighborSampler(list(reversed(self.fanouts)))
-        from torch_geometric.data import Data  # pragma: no cover - needs pyg-lib
-        from torch_geometric.sampler import NeighborSampler as PyGSampler
-
-        return None, PyGSampler(Data(edge_index=ei, num_nodes=self.graph.num_nodes), num_neighbors=self.fanouts)
+            return cached[key], dgl.dataloading.NeighborSampler(list(reversed(self.fanouts)))
+        return None, cached[key]  # pragma: no cover - needs pyg-lib
 
     def sample(self, seeds: torch.Tensor, gen: torch.Generator) -> Subgraph:
         """The sampled subgraph around the unique ``seeds`` (global node ids)."""
@@ -137,7 +163,7 @@ class NeighborSampler:
 
             g, sampler = self._impl
             dgl.seed(draw)
-            nodes, _, blocks = sampler.sample(g, seeds)
+            nodes, _, blocks = sampler.sample(g, seeds, exclude_eids=self._exclude)
             eids = torch.cat([b.edata[dgl.EID] for b in blocks]).unique()
             edges = self.graph.edge_index.cpu()[:, eids]
             sub_nodes = nodes
@@ -149,6 +175,8 @@ class NeighborSampler:
             with seeded_rng(draw):
                 out = self._impl[1].sample_from_nodes(NodeSamplerInput(input_id=None, node=seeds))
             sub_nodes, edges = out.node, out.node[torch.stack([out.row, out.col])]
+            if self._exclude is not None:
+                edges = edges[:, ~torch.isin(out.edge, self._exclude)]
         sub = Subgraph(sub_nodes.to(device), Graph(torch.empty(2, 0, dtype=torch.long), 0), seeds.numel())
         sub.graph = Graph(sub.local(edges.to(device)), sub.num_nodes)
         return sub

@@ -443,7 +443,14 @@ class SampledEdgeTaskOps(EdgeTaskOps):
             raise ValueError("sampled steps need node features: this graph has none (the model learns one embedding "
                              "per node); use sampling='full'")
         self.fanouts = list(fanouts)
-        self.sampler = NeighborSampler(problem.graph, self.fanouts, backend)
+        # the split's training graph with D_f excluded = the retained graph; its sampler's graph is
+        # built once per split, not once per request
+        base = problem.split.graph()
+        if base.num_edges - problem.graph.num_edges != 2 * problem.forget.size(1):
+            base, exclude = problem.graph, None   # the retained graph is not "training graph minus D_f"
+        else:
+            exclude = problem.forget
+        self.sampler = NeighborSampler(base, self.fanouts, backend, exclude=exclude)
         self._global_forget = problem.forget
         self.x = self.graph = self.query_x = self.query_graph = None   # set by draw()
 

@@ -21,7 +21,11 @@ The network is read as extractor :math:`E` (everything up to the penultimate fea
 3. **Representation repair** (label-free, contrastive): the retained representations are
    realigned with the original ones, which the frozen head was trained on, by InfoNCE
    (positives: :math:`E(x_i)` and :math:`E_o(x_i)`, negatives: the other samples of the batch,
-   cosine similarity, temperature :math:`\tau`).
+   cosine similarity, temperature :math:`\tau`); with ``forget_contrast`` :math:`\beta > 0` each
+   step also adds :math:`\beta\,\mathbb{E}_{D_f}\cos(E(x), E_o(x))`, turning the forget
+   representations away from their original directions (after the paper's contrastive stage,
+   which contrasts the forget representations with the original ones too; scale-free, so it
+   cannot be met by growing the features' norms).
 
 What differs from the paper: the paper's second stage realigns with a contrastive term that
 uses the model's own predictions and also updates the head; here the head stays frozen and the
@@ -30,15 +34,24 @@ the forget term are our choices (the paper's exact objectives were not available
 label is read anywhere: :func:`laf_unlearn` takes inputs only.
 
 Defaults and their provenance: VAE latent 16, hidden 128, 30 epochs (not tuned); ``forget_weight`` (α) ``= 10``,
-``epochs = 10`` extractor epochs over :math:`D_f`, ``lr = 1e-3``, ``repair_epochs = 1``,
-``temperature = 0.1`` (SimCLR's usual value) — chosen on the digits tuning split (seed 100, not a
-reported seed) among lr {1e-4, 1e-3} × epochs {3, 10} × alpha {1, 10}: on the random 10% tuning
-request this setting left forget accuracy at retrain's (0.984) with validation accuracy 1.1
-points below the original's; lr 1e-4 did not move the model. On the class tuning request **no
-setting tried forgot the class** (forget accuracy stayed 1.0): with the head frozen, the
-extractor moved the forget representations away from :math:`\mathrm{VAE}_f`'s distribution but
-not across the head's decision boundaries. Treat this implementation as a baseline of the idea,
-not a reproduction of the paper's numbers.
+``epochs = 10`` extractor epochs over :math:`D_f`, ``temperature = 0.1`` (SimCLR's usual value), from a first
+tuning on the digits split seed 100 (lr {1e-4, 1e-3} × epochs {3, 10} × alpha {1, 10}; lr 1e-4 did not move
+the model; no setting forgot a whole class: forget accuracy stayed 1.0). ``lr = 2e-3``, ``repair_epochs = 2``,
+``forget_contrast = 0``: chosen on digits tuning requests seeds 100/101 (random and worst 10%, not the
+reported seeds 0-2) by ``benchmarks/tune_general_defaults.py``: the highest mean completeness of forget
+accuracy and MIA-efficacy (0.43; the previous defaults lr 1e-3, 1 repair epoch: 0.24) among the settings of two
+grid rounds over lr {1e-3, 2e-3, 3e-3, 1e-2}, forget_contrast {0, 0.5, 1, 2, 5}, repair_epochs {1, 2, 3} (32 in
+all) whose test accuracy stayed within 2 points of retrain's (or no further than the original's) on every
+request; see ``benchmarks/results/tune_general_defaults.md``. Settings that forgot more (up to 0.71: lr 1e-3,
+β = 2, 2 repair epochs) broke that constraint (2.8 test points); β = 5 collapses the network. Why the previous
+defaults hardly forgot (no sign error or detached tensor was found): the forget hinge is often inactive from
+the first step (on the random tuning request seed 100, :math:`\mathrm{VAE}_f` already scores the forget set
+above the margin, 521 vs 509), and where it is active it is met by growing the forget representations' norms
+(×1.4 without the repair), which makes the frozen head more confident, not less. The tuned setting forgets by
+moving the extractor for every input, not selectively (≈ 2 test points lost on the random tuning requests).
+On the reported seeds it meets the issue's target on digits worst-case sets only; the digits tuning does not
+transfer to MNIST-5k or Rotten Tomatoes (``benchmarks/results/general_recent*.md``). Treat this
+implementation as a baseline of the idea, not a reproduction of the paper's numbers.
 """
 from __future__ import annotations
 
@@ -99,8 +112,8 @@ def info_nce(z: torch.Tensor, z_ref: torch.Tensor, temperature: float = 0.1) -> 
 
 
 def laf_unlearn(net: nn.Module, original: nn.Module, x_retain: torch.Tensor, x_forget: torch.Tensor, *,
-                forget_weight: float = 10.0, epochs: int = 10, repair_epochs: int = 1, lr: float = 1e-3,
-                temperature: float = 0.1, batch_size: int = 64, vae_epochs: int = 30,
+                forget_weight: float = 10.0, epochs: int = 10, repair_epochs: int = 2, lr: float = 2e-3,
+                temperature: float = 0.1, forget_contrast: float = 0.0, batch_size: int = 64, vae_epochs: int = 30,
                 generator: torch.Generator | None = None) -> dict:
     """LAF on ``net`` in place (inputs only, no labels); ``original`` frozen. Returns stats."""
     gen = generator or torch.Generator().manual_seed(0)
@@ -130,25 +143,34 @@ def laf_unlearn(net: nn.Module, original: nn.Module, x_retain: torch.Tensor, x_f
             idx = idx.to(dev)
             if len(idx) < 2:
                 continue
-            take_step(opt, info_nce(penultimate_features(net, x_retain[idx]), zr0[idx], temperature))
+            loss = info_nce(penultimate_features(net, x_retain[idx]), zr0[idx], temperature)
+            if forget_contrast > 0:  # push forget directions away from the original's (scale-free)
+                jf = torch.randint(len(x_forget), (len(idx),), generator=gen).to(dev)
+                loss = loss + forget_contrast * F.cosine_similarity(
+                    penultimate_features(net, x_forget[jf]), zf0[jf], dim=-1).mean()
+            take_step(opt, loss)
     for p in head.parameters():
         p.requires_grad_(True)
     net.eval()
     with torch.no_grad():
-        after = float(vae_f.neg_elbo(penultimate_features(net, x_forget)).mean())
-    return {"vae_f_forget_before": before, "vae_f_forget_after": after, "vae_f_margin": margin}
+        zf1 = penultimate_features(net, x_forget)
+        after = float(vae_f.neg_elbo(zf1).mean())
+        cos = float(F.cosine_similarity(zf1, zf0, dim=-1).mean())
+        norm_ratio = float(zf1.norm(dim=-1).mean() / zf0.norm(dim=-1).mean().clamp_min(1e-12))
+    return {"vae_f_forget_before": before, "vae_f_forget_after": after, "vae_f_margin": margin,
+            "forget_cos_to_original": cos, "forget_norm_ratio": norm_ratio}
 
 
 class LAF(GeneralUnlearner):
-    """Args: ``forget_weight`` (α, 10.0), ``epochs`` (10), ``repair_epochs`` (1), ``lr`` (1e-3), ``temperature``
-    (0.1), ``vae_epochs`` (30), ``batch_size`` (64). Classification networks with a penultimate
-    representation and a linear head; reads no labels."""
+    """Args: ``forget_weight`` (α, 10.0), ``epochs`` (10), ``repair_epochs`` (2), ``lr`` (2e-3), ``temperature``
+    (0.1), ``vae_epochs`` (30), ``forget_contrast`` (β, 0.0), ``batch_size`` (64). Classification networks
+    with a penultimate representation and a linear head; reads no labels."""
 
     name = "laf"
     tasks = ("classification",)
 
-    def __init__(self, forget_weight: float = 10.0, epochs: int = 10, repair_epochs: int = 1, lr: float = 1e-3,
-                 temperature: float = 0.1, vae_epochs: int = 30, **kw):
+    def __init__(self, forget_weight: float = 10.0, epochs: int = 10, repair_epochs: int = 2, lr: float = 2e-3,
+                 temperature: float = 0.1, vae_epochs: int = 30, forget_contrast: float = 0.0, **kw):
         super().__init__(**kw)
         check_non_negative(self, "forget_weight", forget_weight)
         check_int(self, "epochs", epochs)
@@ -156,8 +178,9 @@ class LAF(GeneralUnlearner):
         check_positive(self, "lr", lr)
         check_positive(self, "temperature", temperature)
         check_int(self, "vae_epochs", vae_epochs)
+        check_non_negative(self, "forget_contrast", forget_contrast)
         self.forget_weight, self.epochs, self.repair_epochs, self.lr = forget_weight, epochs, repair_epochs, lr
-        self.temperature, self.vae_epochs = temperature, vae_epochs
+        self.temperature, self.vae_epochs, self.forget_contrast = temperature, vae_epochs, forget_contrast
 
     def _unlearn(self, model, data, request):
         pb = self.problem(data, request)
@@ -165,5 +188,6 @@ class LAF(GeneralUnlearner):
         net = clone_model(model, self.device)
         stats = laf_unlearn(net, original, pb.xr, pb.xf, forget_weight=self.forget_weight, epochs=self.epochs,
                             repair_epochs=self.repair_epochs, lr=self.lr, temperature=self.temperature,
-                            batch_size=self.batch_size, vae_epochs=self.vae_epochs, generator=self.generator())
+                            forget_contrast=self.forget_contrast, batch_size=self.batch_size,
+                            vae_epochs=self.vae_epochs, generator=self.generator())
         return net, self.epochs, stats
