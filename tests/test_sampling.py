@@ -121,6 +121,8 @@ def test_sampled_unlearning_forgets_and_keeps_utility(cora_model, cora_split, co
         full = method.unlearn(cora_model, cora_split, cora_request, sampling="full")
         res = method.unlearn(cora_model, cora_split, cora_request, sampling=[10, 10])
         assert res.extra["sampling"]["fanouts"] == [10, 10], method.name
+        # the audit's forget-output shift is measured on a sampled subgraph, and it moved
+        assert res.audit["forget_output_shift"] is not None and res.audit["forget_output_shift"] > 0, res.audit
         assert full.extra["sampling"]["fanouts"] is None
         # the sampled path ran: a different model than the full-graph steps, ...
         assert any(not torch.equal(a, b) for a, b in zip(full.model.state_dict().values(),

@@ -218,10 +218,15 @@ def resolve_fanouts(sampling, num_edges: int, num_layers: int, has_features: boo
     return fanouts
 
 
-#: ``sampling="auto"`` samples above this many undirected training edges: on the 2-core
-#: machine of issue 12 a full-graph GCN step takes 1.6 s at 0.45M edges and 18.6 s at 9.9M
-#: (``benchmarks/results/scale.md``)
-SAMPLE_ABOVE_EDGES = 2_000_000
+#: ``sampling="auto"`` samples above this many undirected training edges. A sampled step costs
+#: what the 2-hop neighbourhood of its seeds holds (about ``batch x fanout^2`` nodes, x3 forwards
+#: for D2DGN's two teachers), which at the methods' default retained batch of 65,536 edges is
+#: most of any graph below ~100M edges: there sampling saves no time, and full-graph steps
+#: (teachers computed once) are faster. It is needed where the full batch no longer fits: a
+#: full-graph GCN step on 10M edges peaks at ~5.6 GB and at ~40M edges exceeds this project's
+#: 24 GB machine (issue 12's measurements). For faster requests on large graphs pass a small
+#: ``batch_size`` and ``sampling=[5, 5]`` (``benchmarks/results/scale.md``).
+SAMPLE_ABOVE_EDGES = 20_000_000
 
 #: neighbours per node and hop under ``sampling="auto"`` (the fan-out of PyG's and DGL's examples)
 DEFAULT_FANOUT = 10

@@ -200,14 +200,24 @@ class GraphTask(UnlearningTask):
         return self._views[dev]
 
     def forget_outputs(self, model):
-        """Edge logits of the deleted edges on the retained graph (links); class logits of the
-        forgotten nodes on the query view (nodes)."""
+        """Edge logits of the deleted edges on the retained graph (links; with sampled steps, on
+        one subgraph sampled around their endpoints, the same for every model); class logits of
+        the forgotten nodes on the query view (nodes)."""
         problem = self._view(model)
         if self.kind == "node":
             return problem.outputs(model, query=True)[problem.forget_nodes]
-        if hasattr(model, "decode"):
-            return model.decode(model(problem.x, problem.graph), problem.forget)
-        return None
+        if not hasattr(model, "decode"):
+            return None
+        if self.ops.sampled:
+            if "forget_subgraph" not in self._views:
+                forget = self.ops.problem.forget
+                self._views["forget_subgraph"] = self.ops.sampler.sample(forget.reshape(-1),
+                                                                         torch.Generator().manual_seed(0))
+            sub = self._views["forget_subgraph"]
+            dev = problem.forget.device
+            z = model(sub.features(problem.x), sub.graph.to(dev))
+            return model.decode(z, sub.local(self.ops.problem.forget).to(dev))
+        return model.decode(model(problem.x, problem.graph), problem.forget)
 
     @torch.no_grad()
     def element_scores(self, model, holdout=None, original_data: bool = False):
