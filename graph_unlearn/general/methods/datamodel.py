@@ -43,7 +43,20 @@ Approximations and defaults (provenance):
 * ``proj_dim = 512``: TRAK's smaller projection sizes (512-2048), capped by the layer's size.
 * last layer only: TRAK's full-network gradients are out of reach on CPU; the last layer is
   where a linearised model is closest to exact.
-* ``ridge = 1e-2`` (relative) and ``scale = 2``: on the tuning request (digits, split / original /
+* classification: ``scale = 20``, ``lr = 3e-3`` (``epochs = 10`` kept): chosen on digits tuning requests
+  seeds 100/101 (random and worst 10%, not the reported seeds 0-2) by
+  ``benchmarks/tune_general_defaults.py`` (``benchmarks/results/tune_general_defaults.md``): the highest
+  mean completeness of forget accuracy and MIA-efficacy (0.68; the previous scale 2, lr 1e-3: 0.02) among
+  23 settings of two grid rounds over scale {2, 5, 10, 20, 40} × lr {1e-3, 3e-3, 1e-2} × epochs {5, 10, 30}
+  whose test accuracy stayed within 2 points of retrain's (or no further than the original's) on every
+  request; scale 40 or lr 1e-2 cost 4-12 test points. A scale of 20 is far above the 2.3 that the margin
+  regression below measured: it is an empirical multiplier for the whole pipeline (prediction and the
+  short matching fine-tune), not a calibration of the prediction, and it does not transfer everywhere:
+  on the reported seeds it meets the issue's target on digits, but costs 11 test points on Rotten
+  Tomatoes random sets (an overshoot; ``benchmarks/results/general_recent_rotten_tomatoes.md``) and
+  6.6 on MNIST-5k worst-case sets. Regression keeps ``scale = 2``,
+  ``lr = 1e-3`` (the Newton step is exact for squared loss; nothing was tuned on a regression task).
+* ``ridge = 1e-2`` (relative) and ``scale = 2`` (before the tuning above): on the tuning request (digits, split / original /
   request seed 100, random 10%; the tests use seed 0) the predicted forget-margin changes
   correlate 0.53 with retraining's, and the least-squares slope of retraining's change on the
   predicted one is 2.3 (ridge 1e-1: correlation 0.51, slope 3.1): the last-layer linearisation
@@ -63,6 +76,9 @@ from ...core.optim import optimise
 from ...core.options import check_choice, check_int, check_non_negative, check_positive
 from ...core.unlearner import clone_model
 from .base import GeneralUnlearner
+
+#: per task, the default ``(scale, lr)`` (see the module docstring's provenance)
+TASK_DEFAULTS = {"classification": (20.0, 3e-3), "regression": (2.0, 1e-3)}
 
 
 def last_linear(model: nn.Module, who: str = "datamodel_matching") -> nn.Linear:
@@ -132,9 +148,10 @@ def project_gradients(h: torch.Tensor, g: torch.Tensor, proj: torch.Tensor | Non
 class DatamodelMatching(GeneralUnlearner):
     """Args: ``checkpoints`` (3: the original plus 2 one-epoch fine-tunes on random halves),
     ``proj_dim`` (512), ``ridge`` (1e-2, relative to the curvature matrix's mean eigenvalue),
-    ``hessian`` (``"gauss_newton"``, or TRAK's ``"gram"``), ``scale`` (2.0, multiplies the predicted
-    change), ``epochs`` over :math:`D_f` (10),
-    ``lr`` (1e-3), ``retain_samples`` (1000), ``batch_size`` (64).
+    ``hessian`` (``"gauss_newton"``, or TRAK's ``"gram"``), ``scale`` (multiplies the predicted
+    change; ``None``: 20 for classification, 2 for regression), ``epochs`` over :math:`D_f` (10),
+    ``lr`` (``None``: 3e-3 for classification, 1e-3 for regression), ``retain_samples`` (1000),
+    ``batch_size`` (64).
 
     ``extra``: ``predicted_margin_change`` (the mean predicted Δ on the forget set: the
     true-class margin, or the prediction for regression), ``predicted_retain_change``,
@@ -144,19 +161,25 @@ class DatamodelMatching(GeneralUnlearner):
     name = "datamodel_matching"
 
     def __init__(self, checkpoints: int = 3, proj_dim: int = 512, ridge: float = 1e-2, hessian: str = "gauss_newton",
-                 scale: float = 2.0, epochs: int = 10, lr: float = 1e-3, retain_samples: int = 1000, **kw):
+                 scale: float | None = None, epochs: int = 10, lr: float | None = None, retain_samples: int = 1000,
+                 **kw):
         super().__init__(**kw)
         check_int(self, "checkpoints", checkpoints)
         check_int(self, "proj_dim", proj_dim)
         check_non_negative(self, "ridge", ridge)
         check_choice(self, "hessian", hessian, ("gram", "gauss_newton"))
-        check_non_negative(self, "scale", scale)
+        check_non_negative(self, "scale", scale, allow_none=True)
         check_int(self, "epochs", epochs)
-        check_positive(self, "lr", lr)
+        check_positive(self, "lr", lr, allow_none=True)
         check_int(self, "retain_samples", retain_samples, minimum=0)
         self.checkpoints, self.proj_dim, self.ridge, self.hessian = checkpoints, proj_dim, ridge, hessian
         self.scale = scale
         self.epochs, self.lr, self.retain_samples = epochs, lr, retain_samples
+
+    def task_defaults(self, task: str) -> tuple[float, float]:
+        """``(scale, lr)``: the given values, else the task's defaults (:data:`TASK_DEFAULTS`)."""
+        scale, lr = TASK_DEFAULTS["classification" if task == "classification" else "regression"]
+        return (scale if self.scale is None else self.scale), (lr if self.lr is None else self.lr)
 
     # -- checkpoints ---------------------------------------------------------------------------
     def _half_finetune(self, model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss, lr: float,
@@ -211,8 +234,9 @@ class DatamodelMatching(GeneralUnlearner):
 
         ckpts = [base] + [self._half_finetune(base, x_train, y_train, pb.loss, data.recipe.lr, gen)
                           for _ in range(self.checkpoints - 1)]
+        scale, lr = self.task_defaults(pb.task)
         delta = torch.stack([self.predicted_change(c, x_train, y_train, forget, x_t, y_t, pb.task, proj)
-                             for c in ckpts]).mean(0) * self.scale
+                             for c in ckpts]).mean(0) * scale
         if not torch.isfinite(delta).all():
             raise FloatingPointError(f"{self.name}: the predicted outputs are not finite; raise ridge")
 
@@ -243,7 +267,7 @@ class DatamodelMatching(GeneralUnlearner):
             idx = plan[s]
             return torch.mean((net(x_t[idx]) - target[idx]) ** 2), {}
 
-        hist = optimise(net.parameters(), objective, steps=len(plan), lr=self.lr)
+        hist = optimise(net.parameters(), objective, steps=len(plan), lr=lr)
         extra = {"predicted_margin_change": float(delta[:n_f].mean()),
                  "predicted_retain_change": float(delta[n_f:].mean()) if n_keep else float("nan"),
                  "checkpoints": len(ckpts), "proj_dim": k if proj is not None else n_params,
