@@ -7,6 +7,8 @@ import math
 from pathlib import Path
 from typing import Callable, Iterable
 
+from graph_unlearn.metrics.bootstrap import Estimate
+from graph_unlearn.metrics.completeness import completeness
 from graph_unlearn.metrics.report import aggregate_seeds
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -18,20 +20,111 @@ def cell(row: dict, ref: dict, key: str) -> str:
     return f"{v:.4f} ± {s:.4f} ({abs(v - ref[key]):.4f})"
 
 
-def config_table(rep: dict, columns: list[tuple[str, str]], reference: str = "retrain") -> str:
-    """One markdown row per method: each metric with its gap, seconds, speed-up, peak memory."""
+def config_table(rep: dict, columns: list[tuple[str, str]], reference: str = "retrain",
+                 extra: tuple[str, dict[str, str]] | None = None) -> str:
+    """One markdown row per method: each metric with its gap, seconds, speed-up, peak memory;
+    ``extra = (header, {method: cell})`` adds one more column (e.g. :func:`completeness_column`)."""
     ref = rep["methods"][reference]
     head = "| method | " + " | ".join(f"{c} (gap)" for _, c in columns) + " | seconds | speed-up vs retrain | peak MB |"
-    lines = [head, "|" + "---|" * (len(columns) + 4)]
+    head += f" {extra[0]} |" if extra else ""
+    lines = [head, "|" + "---|" * (len(columns) + 4 + bool(extra))]
     for name, row in rep["methods"].items():
         lines.append(f"| {name} | " + " | ".join(cell(row, ref, k) for k, _ in columns)
                      + f" | {row['seconds']:.2f} ± {row['seconds_std']:.2f} | {_speedup(row['speedup_vs_retrain'])}"
-                     f" | {row['peak_mem_mb']:.0f} |")
+                     f" | {row['peak_mem_mb']:.0f} |" + (f" {extra[1].get(name, 'n/a')} |" if extra else ""))
     return "\n".join(lines)
 
 
 def _speedup(x: float) -> str:
     return "—" if x == float("inf") else f"{x:.1f}x"  # the original model's row costs nothing to "unlearn"
+
+
+def seed_completeness(method, retrain, original) -> dict:
+    """Completeness (:func:`graph_unlearn.metrics.completeness`) of one metric from its per-seed
+    values (sequences in the same seed order: seed k of each row shares seed k's request).
+
+    Noise = the retrain values' std over seeds (the population std the tables show as ±), or the
+    half-width of ``retrain`` when it is a single :class:`Estimate`. Where the original's and
+    retrain's means differ by no more than that, the metric cannot see forgetting: ``value`` is nan
+    and ``reason`` says why. Otherwise ``value`` = mean over seeds of the per-seed completeness and
+    ``low``/``high`` = its range over seeds (nan with a single seed). Seeds where any of the three
+    is not finite are left out."""
+    if isinstance(retrain, Estimate):
+        noise = retrain.half_width if math.isfinite(retrain.half_width) else 0.0
+        retrain, method, original = [retrain.value], [_one(method)], [_one(original)]
+    else:
+        method, retrain, original = ([_float(v) for v in x] if isinstance(x, (list, tuple)) else [_float(x)]
+                                     for x in (method, retrain, original))
+        noise = None
+    if not len(method) == len(retrain) == len(original):
+        raise ValueError(f"per-seed values of different lengths: {len(method)}, {len(retrain)}, {len(original)}")
+    seeds = [(m, r, o) for m, r, o in zip(method, retrain, original) if all(_finite(v) for v in (m, r, o))]
+    out = {"value": math.nan, "low": math.nan, "high": math.nan, "n": len(seeds), "span": math.nan,
+           "noise": math.nan, "reason": None}
+    if not seeds:
+        out["reason"] = "no seed has a finite value of this metric for the method, retrain and the original"
+        return out
+    mean = [sum(x) / len(seeds) for x in zip(*seeds)]
+    if noise is None:
+        noise = math.sqrt(sum((r - mean[1]) ** 2 for _, r, _ in seeds) / len(seeds))
+    out["span"], out["noise"] = abs(mean[2] - mean[1]), noise
+    overall = completeness(*mean, noise=noise)
+    if not overall.defined:
+        out["reason"] = (f"the original and retrain differ by {out['span']:.4f}, within retrain's seed noise "
+                         f"{noise:.4f}: cannot tell forgetting from doing nothing on this metric")
+        return out
+    per_seed = [c.value for c in (completeness(m, r, o, noise=0.0) for m, r, o in seeds) if c.defined]
+    if not per_seed:    # every seed's own span is exactly zero: only the means tell
+        per_seed = [overall.value]
+    out["value"] = sum(per_seed) / len(per_seed)
+    if len(per_seed) > 1:
+        out["low"], out["high"] = min(per_seed), max(per_seed)
+    return out
+
+
+def _float(v) -> float:
+    return math.nan if v is None else float(v)   # None: a nan that went through JSON
+
+
+def _one(x) -> float:
+    return float(x.value) if isinstance(x, Estimate) else float(x[0] if isinstance(x, (list, tuple)) else x)
+
+
+def completeness_column(per_seed: list[dict], metric: str, reference: str = "retrain",
+                        original: str = "original", stand_in: str | None = None) -> tuple[dict[str, str], str | None]:
+    """The cells of a completeness column over a table's rows, from per-seed reports
+    (``[{method: {metric: value}}]``, one per seed), and the footnote (None if every cell is
+    defined and no stand-in was used). Rows missing from a seed are computed over the seeds that
+    have them. ``stand_in``: the row taken as the did-nothing reference where no seed has an
+    ``original`` row (reports saved before that row existed), said so in the footnote."""
+    cells, reasons, notes = {}, [], []
+    if stand_in and not any(original in rep for rep in per_seed) and any(stand_in in rep for rep in per_seed):
+        notes.append(f"this configuration's stored report has no `{original}` row (run before it existed): "
+                     f"`{stand_in}` stands in for it as the did-nothing reference")
+        original = stand_in
+    names = list(dict.fromkeys(n for rep in per_seed for n in rep))
+    for name in names:
+        use = [rep for rep in per_seed if all(isinstance(rep.get(k), dict) for k in (name, reference, original))]
+        c = seed_completeness(*([rep[k].get(metric, math.nan) for rep in use] for k in (name, reference, original)))
+        if c["reason"] is None:
+            cells[name] = (f"{c['value']:.2f} ({c['low']:.2f}–{c['high']:.2f})" if _finite(c["low"])
+                           else f"{c['value']:.2f}")
+        else:
+            cells[name] = "n/a"
+            if c["reason"] not in reasons:
+                reasons.append(c["reason"])
+    if reasons:
+        notes.append("n/a: " + "; ".join(reasons))
+    return cells, (f"C({metric}): " + ". ".join(notes) + ".") if notes else None
+
+
+def seed_methods(out_dir: Path, key: str, rep: dict) -> list[dict]:
+    """Per-seed ``methods`` of a :func:`run_grid` configuration (its ``<key>.seed<k>.json`` files);
+    the merged means as a single "seed" where those files are missing."""
+    paths = [out_dir / f"{key}.seed{s}.json" for s in rep.get("seeds", [])]
+    if paths and all(p.exists() for p in paths):
+        return [json.loads(p.read_text())["methods"] for p in paths]
+    return [rep["methods"]]
 
 
 def _raw(row: dict) -> dict:

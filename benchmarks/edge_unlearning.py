@@ -22,8 +22,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from graph_unlearn.experiments import run_edge_experiment  # noqa: E402
 from graph_unlearn.methods import METHODS  # noqa: E402
-from _common import (RESULTS, VERDICT_RULE, forgetting_summary, run_grid, yardstick_plot,  # noqa: E402
-                     yardstick_table)
+from _common import (RESULTS, VERDICT_RULE, completeness_column, forgetting_summary, run_grid,  # noqa: E402
+                     seed_methods, yardstick_plot, yardstick_table)
 from _common import config_table as common_table  # noqa: E402
 
 GRID = [("Cora", m, "out") for m in ("gcn", "gat", "gin")] + [("Cora", m, "in") for m in ("gcn", "gat", "gin")] \
@@ -34,8 +34,16 @@ TUNED_SETTINGS_RUN = {"Cora-gat-out", "Cora-gin-out", "Cora-gcn-in", "Cora-gat-i
 COLUMNS = [("test_auroc", "test AUROC"), ("forget_auroc", "forget AUROC"), ("mia_auc", "MIA AUC")]
 
 
-def config_table(rep: dict) -> str:
-    return common_table(rep, COLUMNS)
+#: the task metric whose completeness the main table shows (issue 11)
+FORGET_METRIC = "forget_auroc"
+
+
+def config_table(rep: dict, key: str | None = None) -> str:
+    """The main table with a ``C(forget_auroc)`` column, and under it why any cell is n/a."""
+    cells, note = completeness_column(seed_methods(RESULTS / "edge_unlearning", key, rep) if key else [rep["methods"]],
+                                      FORGET_METRIC, stand_in="utu")
+    table = common_table(rep, COLUMNS, extra=(f"C({FORGET_METRIC})", cells))
+    return table + (f"\n\n{note}" if note else "")
 
 
 def targets(reports: dict) -> str:
@@ -83,7 +91,14 @@ def write_markdown(reports: dict) -> None:
              "memory above the start of the method (CPU) or peak CUDA allocation. All models are evaluated on the "
              "retained graph; the `original` row is the original's weights there (the same as UtU's result). "
              "`MIA AUC` is the older attack (deleted edges vs test edges); the forgetting yardstick below each "
-             "configuration replaces it.", "",
+             "configuration replaces it. `C(forget_auroc)` = completeness on forget AUROC, 1 - |M - M_retrain| / "
+             "|M_original - M_retrain| clipped to [0, 1] (0 = did nothing, 1 = like retrain), computed per seed "
+             "against that seed's retrain and original: mean over seeds (range over seeds); n/a where the original's "
+             "and retrain's means differ by no more than retrain's std over seeds (the reason is under the table). "
+             "Where a configuration's stored report predates the `original` row, UtU "
+             "(the original's weights, untouched) stands in for it: on every stored seed that has both rows, UtU's "
+             "forget AUROC equals the original's.",
+             "",
              "**The forgetting yardstick** (issue 11; configurations run with it): a matched holdout D_h, drawn "
              "with the forget set by the same procedure, is withheld from every training (original included); "
              "`holdout attack AUC` = the model's own edge logits on D_f vs D_h (0.5 = cannot tell D_f from "
@@ -120,7 +135,7 @@ def write_markdown(reports: dict) -> None:
                          "retain_scope='all'); see results/d2dgn_options.md")
         else:
             parts.append(f"> {rep['method_params'].get('d2dgn', '')}")
-        parts += ["", config_table(rep), ""]
+        parts += ["", config_table(rep, key), ""]
         if "retrain_extra" in rep["methods"]:
             png = RESULTS / "edge_unlearning" / f"{key}.png"
             yardstick_plot(rep, "test_auroc", png, f"{rep['dataset']} / {rep['model'].upper()} / {rep['setting']}")
@@ -141,6 +156,8 @@ def main(argv=None) -> int:
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--rerun", action="store_true", help="ignore existing per-configuration reports")
+    p.add_argument("--render", action="store_true",
+                   help="only rewrite the markdown from the stored JSON (nothing is run)")
     p.add_argument("--no-holdout", action="store_true", help="skip the forgetting yardstick (matched holdout, "
                                                                "extra retrain seeds)")
     args = p.parse_args(argv)
@@ -152,8 +169,11 @@ def main(argv=None) -> int:
         return run_edge_experiment(dataset, model, 0.05, setting, args.methods.split(","), [seed],
                                    device=args.device, checkpoint_dir=checkpoints, holdout=not args.no_holdout)
 
+    only = set(args.only.split(",")) if args.only else None
+    if args.render:     # no configuration selected: run_grid loads the stored reports and writes the markdown
+        only, args.rerun = {"<render only>"}, False
     run_grid(GRID, run_one, RESULTS / "edge_unlearning", [int(s) for s in args.seeds.split(",")],
-             set(args.only.split(",")) if args.only else None, args.rerun, write_markdown)
+             only, args.rerun, write_markdown)
     print(f"wrote {RESULTS / 'edge_unlearning.md'}")
     return 0
 
