@@ -118,6 +118,16 @@ def completeness_column(per_seed: list[dict], metric: str, reference: str = "ret
     return cells, (f"C({metric}): " + ". ".join(notes) + ".") if notes else None
 
 
+def table_with_completeness(rep: dict, columns: list[tuple[str, str]], metric: str, folder: Path,
+                            key: str | None = None) -> str:
+    """The main table of a configuration with a ``C(metric)`` column (issue 11; per-seed reports
+    from ``folder`` when ``key`` is given) and under it why any cell is n/a."""
+    cells, note = completeness_column(seed_methods(folder, key, rep) if key else [rep["methods"]], metric,
+                                      stand_in="utu")
+    table = config_table(rep, columns, extra=(f"C({metric})", cells))
+    return table + (f"\n\n{note}" if note else "")
+
+
 def seed_methods(out_dir: Path, key: str, rep: dict) -> list[dict]:
     """Per-seed ``methods`` of a :func:`run_grid` configuration (its ``<key>.seed<k>.json`` files);
     the merged means as a single "seed" where those files are missing."""

@@ -20,9 +20,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from graph_unlearn.experiments import run_node_experiment  # noqa: E402
 from graph_unlearn.methods import ALL_METHODS as METHODS  # noqa: E402
-from _common import (RESULTS, VERDICT_RULE, completeness_column, forgetting_summary, run_grid,  # noqa: E402
-                     seed_methods, yardstick_plot, yardstick_table)
-from _common import config_table as common_table  # noqa: E402
+from _common import (RESULTS, VERDICT_RULE, forgetting_summary, run_grid, table_with_completeness,  # noqa: E402
+                     yardstick_plot, yardstick_table)
 
 GRID = [(d, m, k) for d in ("Cora", "CiteSeer") for k in ("nodes", "features") for m in ("gcn", "gat", "gin")]
 #: retrain seeds per request for the yardstick: on Cora nodes a band of two retrain seeds is too narrow
@@ -38,10 +37,7 @@ FORGET_METRIC = "forget_acc"
 
 def config_table(rep: dict, key: str | None = None) -> str:
     """The main table with a ``C(forget_acc)`` column, and under it why any cell is n/a."""
-    cells, note = completeness_column(seed_methods(RESULTS / "node_unlearning", key, rep) if key else [rep["methods"]],
-                                      FORGET_METRIC, stand_in="utu")
-    table = common_table(rep, COLUMNS, extra=(f"C({FORGET_METRIC})", cells))
-    return table + (f"\n\n{note}" if note else "")
+    return table_with_completeness(rep, COLUMNS, FORGET_METRIC, RESULTS / "node_unlearning", key)
 
 
 def targets(reports: dict) -> str:
