@@ -210,6 +210,10 @@ def fmt(v, nd=2):
     return str(v)
 
 
+def times(v, nd: int) -> str:
+    return "—" if v is None else f"{fmt(v, nd)}x"
+
+
 def one_pass(row: dict) -> float:
     """Projected seconds of one pass over the training edges with sampled steps: (edges / sampled
     training batch) steps x the measured sampled step."""
@@ -249,8 +253,8 @@ def write_markdown(rows: list[dict], args, path: Path) -> None:
             lines.append(f"| {r['edges']:,} | {int(k):,} | {fmt(q['validate_s'], 3)} | {fmt(q['apply_s'])} | "
                          f"{fmt(q['d2dgn']['seconds'])} | {fmt(q.get('d2dgn_full', {}).get('seconds'))} | "
                          f"{fmt(q.get('neggrad_plus', {}).get('seconds'))} | "
-                         f"{fmt(q.get('gradient_ascent', {}).get('seconds'))} | {fmt(ratio, 1)}x | "
-                         f"{fmt(full_ratio, 0)}x | {fmt(one_pass(r) / q['d2dgn']['seconds'], 0)}x |")
+                         f"{fmt(q.get('gradient_ascent', {}).get('seconds'))} | {times(ratio, 1)} | "
+                         f"{times(full_ratio, 0)} | {times(one_pass(r) / q['d2dgn']['seconds'], 0)} |")
     notes: list[str] = []
     lines += ["", "## Quality (100-edge request; completeness of the forget set's mean predicted existence, "
               "original = 0, retrain = 1)", "",
@@ -283,7 +287,7 @@ def plot(rows, args, path: Path) -> None:
     k = str(min(args.requests))
     for name in ("d2dgn", "neggrad_plus", "gradient_ascent"):
         ax.plot(xs, [r["requests"][k][name]["seconds"] for r in rows], "o-", label=f"{name} ({k}-edge request)")
-    ax.plot(xs, [r["requests"][k]["retrain"]["seconds"] for r in rows], "s--", label="retrain (sampled recipe)")
+    ax.plot(xs, [one_pass(r) for r in rows], "s--", label="retrain: one sampled pass over the edges (projected)")
     full = [(r["edges"], r["retrain_full_recipe_projected_s"]) for r in rows if "retrain_full_recipe_projected_s" in r]
     if full:
         ax.plot(*zip(*full), "x:", label="retrain, full-graph recipe (projected)")
@@ -312,7 +316,14 @@ def main(argv=None) -> None:
     p.add_argument("--device", default="cpu")
     p.add_argument("--out", default=str(RESULTS / "scale"))
     p.add_argument("--json-one", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--render", action="store_true", help="rewrite the markdown and plot from the stored json")
     args = p.parse_args(argv)
+    if args.render:
+        stored = json.loads(Path(args.out).with_suffix(".json").read_text())
+        args = argparse.Namespace(**{**vars(args), **stored["args"]})
+        write_markdown(stored["rows"], args, Path(args.out).with_suffix(".md"))
+        plot(stored["rows"], args, Path(args.out).with_suffix(".png"))
+        return
     if args.size is not None:
         Path(args.json_one).write_text(json.dumps(one_size(args)))
         return
