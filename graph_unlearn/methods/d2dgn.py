@@ -24,6 +24,11 @@ nodes :math:`V_r` (retained view), the forget term on the deleted nodes :math:`V
 their original features and links (the destroyer sees the same query), and :math:`h` the
 penultimate-layer node embedding.
 
+With sampled steps (``unlearn(..., sampling=[...])``, :mod:`graph_unlearn.data.sampling`) the
+student and the preserver run on each step's subgraph, sampled around the retained batch and
+:math:`D_f`; the destroyer's targets on :math:`D_f` do not depend on the batch and are computed
+once, on one subgraph sampled around :math:`D_f` (as the full-graph steps compute them once).
+
 The paper's text was not available; its open choices are options. The link-prediction structure
 options (student init, retain scope, feature weight) were chosen by validation AUROC on
 Cora/CiteSeer GCN (``benchmarks/results/d2dgn_options.md``), the weights, temperature, steps and
@@ -116,11 +121,17 @@ class D2DGN(GraphUnlearner):
                    else model.fresh_copy(seed=self.seed + 1).to(self.device))
         emb = bool(self.feature_weight)
 
+        # sampled steps: the destroyer's targets on D_f do not depend on the step's batch, so they are
+        # computed once, on the subgraph sampled around D_f (with the embedding term they stay per step)
+        t_fixed = ops.fixed_forget_logits(destroyer) if ops.sampled and not emb else None
+
         @torch.no_grad()
         def teachers():
             """The preserver's outputs on the retained view, the destroyer's on the query view
             (once for full-graph steps; on each step's subgraph for sampled ones)."""
             z_pres, h_pres = ops.outputs(preserver, with_embedding=True)
+            if t_fixed is not None:
+                return z_pres, h_pres, None, t_fixed
             z_destr, h_destr = ops.outputs(destroyer, query=True, with_embedding=True)
             return z_pres, h_pres, h_destr, ops.forget_logits(destroyer, z_destr)
 

@@ -209,14 +209,7 @@ class GraphTask(UnlearningTask):
         if not hasattr(model, "decode"):
             return None
         if self.ops.sampled:
-            if "forget_subgraph" not in self._views:
-                forget = self.ops.problem.forget
-                self._views["forget_subgraph"] = self.ops.sampler.sample(forget.reshape(-1),
-                                                                         torch.Generator().manual_seed(0))
-            sub = self._views["forget_subgraph"]
-            dev = problem.forget.device
-            z = model(sub.features(problem.x), sub.graph.to(dev))
-            return model.decode(z, sub.local(self.ops.problem.forget).to(dev))
+            return self.ops.fixed_forget_logits(model, problem.x)
         return model.decode(model(problem.x, problem.graph), problem.forget)
 
     @torch.no_grad()
@@ -461,7 +454,7 @@ class SampledEdgeTaskOps(EdgeTaskOps):
         else:
             exclude = problem.forget
         self.sampler = NeighborSampler(base, self.fanouts, backend, exclude=exclude)
-        self._global_forget = problem.forget
+        self._global_forget, self._forget_sub = problem.forget, None
         self.x = self.graph = self.query_x = self.query_graph = None   # set by draw()
 
     def draw(self, gen, batch_size=None, scope: str = "all", retain: bool = True):
@@ -480,6 +473,23 @@ class SampledEdgeTaskOps(EdgeTaskOps):
         if self.graph is None:
             raise RuntimeError("SampledEdgeTaskOps.outputs before draw(): a sampled step starts with draw()")
         return super().outputs(model, query, with_embedding)
+
+    def forget_subgraph(self):
+        """One subgraph sampled around D_f's endpoints (seed 0), the same for every call: where
+        step-independent outputs on D_f are read (D2DGN's destroyer targets, the audit)."""
+        if self._forget_sub is None:
+            self._forget_sub = self.sampler.sample(self._global_forget.reshape(-1), torch.Generator().manual_seed(0))
+        return self._forget_sub
+
+    @torch.no_grad()
+    def fixed_forget_logits(self, model, x=None):
+        """``model``'s logits of D_f (in D_f's order) on :meth:`forget_subgraph`; ``x`` = the node
+        features on the model's device (default the problem's)."""
+        sub = self.forget_subgraph()
+        x = self.problem.x if x is None else x
+        dev = x.device
+        z = model(sub.features(x), sub.graph.to(dev))
+        return model.decode(z, sub.local(self._global_forget).to(dev))
 
     def anchors(self, gen):
         raise ValueError("GNNDelete's operators act on whole-graph node masks: it runs on the full graph "
