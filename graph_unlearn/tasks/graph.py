@@ -124,8 +124,9 @@ class GraphTask(UnlearningTask):
                                       problem.x is not None)
         if fanouts is not None and not unlearner.samples_graphs:
             fanouts, note = None, f"{unlearner.name} runs on the full graph only"
-        check_model_fits(net, problem, unlearner.name, fanouts)
-        return cls(net, problem, td, request, unlearner.device, model, time.perf_counter() - start, fanouts, note)
+        task = cls(net, problem, td, request, unlearner.device, model, time.perf_counter() - start, fanouts, note)
+        check_model_fits(net, problem, unlearner.name, task.ops)
+        return task
 
     # -- the protocol -----------------------------------------------------------------------
     def loss_stream(self, gen: torch.Generator, batch_size: int | None) -> Callable[..., StepLosses]:
@@ -278,23 +279,23 @@ def apply_graph_request(who: str, data, request, device):
 # ---------------------------------------------------------------------------------------------
 # the task-level interface the graph methods use (EdgeTaskOps; node problems provide the same)
 @torch.no_grad()
-def check_model_fits(model, problem, who: str = "unlearn", fanouts=None) -> None:
+def check_model_fits(model, problem, who: str = "unlearn", ops=None) -> None:
     """Run the model once on the retained data and check its output fits the task: one row per
     node, and for node classification at least as many columns as classes. A model built for
     another graph, another feature size or another task fails here with a clear error, before
     any work (skipped when the model's parameters are not on the data's device: the methods
-    move their copies). With ``fanouts`` (sampled steps) it runs on the subgraph sampled
-    around the forget set's first endpoints, not on the whole graph."""
+    move their copies). With sampled ``ops`` it runs on their subgraph sampled around the forget
+    set (:meth:`SampledEdgeTaskOps.forget_subgraph`, reused later), not on the whole graph."""
+    sampled_ops = ops if ops is not None and ops.sampled else None
+    sampled = sampled_ops is not None
     ops = task_ops(problem)
     params = list(model.parameters())
     device = ops.graph.device if hasattr(ops.graph, "device") else None
     if params and device is not None and params[0].device != device:
         return
     x, graph, num_nodes = ops.x, ops.graph, ops.num_nodes
-    if fanouts is not None:
-        from ..data.sampling import NeighborSampler
-
-        sub = NeighborSampler(ops.graph, fanouts).sample(ops.forget_nodes[:64], torch.Generator().manual_seed(0))
+    if sampled:
+        sub = sampled_ops.forget_subgraph()
         x, graph, num_nodes = sub.features(ops.x), sub.graph, sub.num_nodes
     was = model.training
     model.eval()
