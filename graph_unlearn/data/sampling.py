@@ -106,7 +106,7 @@ class NeighborSampler:
         if backend not in BACKENDS:
             raise ValueError(f"NeighborSampler: backend must be one of {BACKENDS}, got {backend!r}")
         fanouts = [fanouts] if isinstance(fanouts, int) else list(fanouts)
-        if not fanouts or any(isinstance(f, bool) or not isinstance(f, int) or (f < 1 and f != -1) for f in fanouts):
+        if not fanouts or not _valid_fanouts(fanouts):
             raise ValueError(f"NeighborSampler: fanouts must be a non-empty list of positive ints or -1 (all), "
                              f"got {fanouts!r}")
         if backend == "auto":
@@ -182,6 +182,11 @@ class NeighborSampler:
         return sub
 
 
+def _valid_fanouts(fanouts) -> bool:
+    """Every fan-out a positive int or -1 (all neighbours); bools are not ints here."""
+    return all(not isinstance(f, bool) and isinstance(f, int) and (f >= 1 or f == -1) for f in fanouts)
+
+
 def _unique_in_order(ids: torch.Tensor) -> torch.Tensor:
     """The distinct ids in order of first appearance."""
     uniq, inverse = torch.unique(ids, return_inverse=True)
@@ -207,7 +212,7 @@ def resolve_fanouts(sampling, num_edges: int, num_layers: int, has_features: boo
         raise ValueError(f"sampling must be 'auto', 'full' or fanouts (an int or a list of ints per layer), "
                          f"got {sampling!r}")
     fanouts = [sampling] * num_layers if isinstance(sampling, int) else list(sampling)
-    if any(isinstance(f, bool) or not isinstance(f, int) or (f < 1 and f != -1) for f in fanouts):
+    if not _valid_fanouts(fanouts):
         raise ValueError(f"sampling fanouts must be positive ints or -1 (all neighbours), got {sampling!r}")
     if len(fanouts) != num_layers:
         raise ValueError(f"sampling gives {len(fanouts)} fanouts but the model has {num_layers} message-passing "
