@@ -9,12 +9,13 @@ import torch.nn.functional as F
 from torch import nn
 from torch_geometric.nn import SAGEConv
 
-from graph_unlearn import (GNN, D2DGN, EdgeDeletion, GNNDelete, NegGradPlus, NodeDeletion, Retrain,
+from graph_unlearn import (GIF, GNN, D2DGN, EdgeDeletion, GNNDelete, NegGradPlus, NodeDeletion, Retrain,
                            TrainConfig, random_node_split, sample_forget_nodes, train_link_predictor)
 from graph_unlearn.data import sampling
 from graph_unlearn.data.graph import Graph
 from graph_unlearn.data.sampling import NeighborSampler, resolve_fanouts
 from graph_unlearn.methods.npo import NPO
+from graph_unlearn.sequential import retained_data
 from graph_unlearn.models.adapter import as_graph_model
 from graph_unlearn.tasks.link_prediction import evaluate_link_unlearning
 
@@ -117,7 +118,8 @@ def test_sampled_unlearning_forgets_and_keeps_utility(cora_model, cora_split, co
     problem = cora_request.apply(cora_split)
     p0 = _forget_prob(cora_model, cora_split, cora_request)
     base = evaluate_link_unlearning(cora_model, problem)["test_auroc"]
-    for method in (D2DGN(lr=5e-3, steps=20), NegGradPlus(steps=10, lr=1e-3), NPO(steps=20, lr=1e-3)):
+    for method in (D2DGN(lr=5e-3, steps=20), NegGradPlus(steps=10, lr=1e-3), NPO(steps=20, lr=1e-3),
+                   GNNDelete(forget_weight=0.8, lr=5e-3, batch_size=512)):
         full = method.unlearn(cora_model, cora_split, cora_request, sampling="full")
         res = method.unlearn(cora_model, cora_split, cora_request, sampling=[10, 10])
         assert res.extra["sampling"]["fanouts"] == [10, 10], method.name
@@ -174,12 +176,27 @@ def test_automatic_choice_by_size_and_full_graph_only_methods(monkeypatch, cora_
     monkeypatch.setattr(sampling, "SAMPLE_ABOVE_EDGES", 1000)        # pretend Cora is large
     res = D2DGN(steps=2).unlearn(cora_model, cora_split, cora_request)
     assert res.extra["sampling"]["fanouts"] == [sampling.DEFAULT_FANOUT] * 2
-    res = GNNDelete(steps=2).unlearn(cora_model, cora_split, cora_request)
+    res = GIF().unlearn(cora_model, cora_split, cora_request)
     assert res.extra["sampling"]["fanouts"] is None and "full graph only" in res.extra["sampling"]["note"]
     with pytest.raises(ValueError, match="full graph only"):
-        GNNDelete(steps=2).unlearn(cora_model, cora_split, cora_request, sampling=[10, 10])
+        GIF().unlearn(cora_model, cora_split, cora_request, sampling=[10, 10])
+    res = GNNDelete(steps=2).unlearn(cora_model, cora_split, cora_request)
+    assert res.extra["sampling"]["fanouts"] == [sampling.DEFAULT_FANOUT] * 2
     with pytest.raises(ValueError, match="one per layer"):
         D2DGN(steps=2).unlearn(cora_model, cora_split, cora_request, sampling=[10])
+
+
+def test_sampled_gnndelete_on_its_own_output(cora_model, cora_split, cora_request):
+    """Sequential requests: sampled GNNDelete on a GNNDelete model (its operators pick their node
+    masks by the subgraph's global ids, the earlier operators' as well) forgets the second request."""
+    first, second = EdgeDeletion(cora_request.edges[:, :40]), EdgeDeletion(cora_request.edges[:, 40:80])
+    opts = dict(forget_weight=0.8, lr=5e-3, batch_size=256)
+    one = GNNDelete(**opts).unlearn(cora_model, cora_split, first, sampling=[10, 10])
+    after_first = retained_data(first.apply(cora_split))
+    p0 = _forget_prob(one.model, after_first, second)
+    two = GNNDelete(**opts).unlearn(one.model, after_first, second, sampling=[10, 10])
+    assert two.model.base is not None and two.audit["forget_output_shift"] > 0
+    assert _forget_prob(two.model, after_first, second) < p0 - 0.02
 
 
 def test_node_tasks_refuse_explicit_sampling(cora):

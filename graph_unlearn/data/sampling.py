@@ -80,6 +80,13 @@ class Subgraph:
         return x[self.nodes.to(x.device)]
 
 
+def node_ids_kw(model, nodes: torch.Tensor) -> dict:
+    """The keyword telling ``model`` the global ids of the rows it runs on, for models whose
+    layers depend on which nodes they see (``takes_node_ids``: GNNDelete's deletion operators act
+    on node masks of the whole graph); ``{}`` for every other model."""
+    return {"nodes": nodes} if getattr(model, "takes_node_ids", False) else {}
+
+
 #: the backend's own graph per :class:`~graph_unlearn.data.Graph`, built once (a split's training
 #: graph serves every request on that split: the request's edges are excluded, not removed)
 _BACKEND_GRAPHS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
@@ -237,5 +244,5 @@ SAMPLE_ABOVE_EDGES = 20_000_000
 DEFAULT_FANOUT = 10
 
 
-__all__ = ["NeighborSampler", "Subgraph", "resolve_fanouts", "pyg_can_sample", "dgl_can_sample",
+__all__ = ["NeighborSampler", "Subgraph", "resolve_fanouts", "node_ids_kw", "pyg_can_sample", "dgl_can_sample",
            "SAMPLE_ABOVE_EDGES", "DEFAULT_FANOUT", "BACKENDS"]

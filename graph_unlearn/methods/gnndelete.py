@@ -32,6 +32,11 @@ Args:
     init: ``"identity"`` (default; the operator starts as a no-op) or ``"ones"``
         (the official ``ones / 1000``).
     layerwise: train each operator on its own layer's loss only (default True).
+    batch_size: with sampled steps (``unlearn(..., sampling=[...])``, link prediction), the
+        affected nodes drawn per step for the Neighbourhood Influence term (``None``: all); each
+        step then runs on a subgraph sampled around them, D_f's endpoints and the random pairs,
+        with the frozen original's outputs on the same subgraph as targets, so a step costs what
+        the request touches. Full-graph steps use every affected node.
 """
 from __future__ import annotations
 
@@ -44,7 +49,8 @@ from ..core.retain_forget import convex_weights
 from ..core.options import check_bool, check_choice, check_fraction, check_int, check_positive
 from ..core.unlearner import clone_model
 from ..data.convert import is_dgl_graph
-from ..tasks.graph import task_ops
+from ..data.sampling import node_ids_kw
+from ..tasks.graph import RETAIN_BATCH
 from .base import GraphUnlearner
 
 
@@ -85,6 +91,8 @@ class GNNDeleteModel(nn.Module):
     """
 
     speaks_graph_unlearn = True
+    #: run on a sampled subgraph, it is told its rows' global ids (``nodes``) to pick their masks
+    takes_node_ids = True
 
     def __init__(self, base: nn.Module, masks: list[torch.Tensor], dims: list[int], init: str = "identity"):
         super().__init__()
@@ -105,13 +113,16 @@ class GNNDeleteModel(nn.Module):
     def mask(self, layer: int) -> torch.Tensor:
         return getattr(self, f"mask_{layer}")
 
-    def forward(self, x, graph, layer_hook=None, return_layers: bool = False):
+    def forward(self, x, graph, layer_hook=None, return_layers: bool = False, nodes: torch.Tensor | None = None):
+        """``nodes``: the global ids of ``x``'s rows when the model runs on a sampled subgraph
+        (default: ``x`` is the whole graph's)."""
         if is_dgl_graph(x):  # a DGL module's result is served the DGL way, model(g, x)
             x, graph = graph, x
         outs = []
+        inner = {"nodes": nodes} if nodes is not None and getattr(self.base, "takes_node_ids", False) else {}
 
         def hook(layer, h):
-            m = self.mask(layer)
+            m = self.mask(layer) if nodes is None else self.mask(layer)[nodes]
             h = h.clone()
             h[m] = self.operators[layer](h[m])
             if layer_hook is not None:  # an outer GNNDeleteModel applies its operators, records, detaches
@@ -120,8 +131,8 @@ class GNNDeleteModel(nn.Module):
             return h.detach() if self.layerwise and self.training else h
 
         if layer_hook is not None:
-            return self.base(x, graph, layer_hook=hook, return_layers=return_layers)
-        out = self.base(x, graph, layer_hook=hook)
+            return self.base(x, graph, layer_hook=hook, return_layers=return_layers, **inner)
+        out = self.base(x, graph, layer_hook=hook, **inner)
         return (out, outs) if return_layers else out
 
     def decode(self, z: torch.Tensor, edges: torch.Tensor) -> torch.Tensor:
@@ -140,10 +151,11 @@ class GNNDelete(GraphUnlearner):
     """GNNDelete; options and loss in the module docstring."""
 
     name = "gnndelete"
+    samples_graphs = True
 
     def __init__(self, retain_weight: float | None = None, forget_weight: float | None = None,
                  steps: int | None = None, lr: float | None = None, init: str = "identity", layerwise: bool = True,
-                 **kw):
+                 batch_size: int | None = RETAIN_BATCH, **kw):
         super().__init__(**kw)
         check_fraction(self, "retain_weight", retain_weight, allow_none=True)
         check_fraction(self, "forget_weight", forget_weight, allow_none=True)
@@ -151,38 +163,47 @@ class GNNDelete(GraphUnlearner):
         check_positive(self, "lr", lr, allow_none=True)
         check_choice(self, "init", init, ("identity", "ones"))
         check_bool(self, "layerwise", layerwise)
+        check_int(self, "batch_size", batch_size, allow_none=True)
+        self.batch_size = batch_size
         self.retain_weight, self.forget_weight = retain_weight, forget_weight
         self.steps, self.lr, self.init, self.layerwise = steps, lr, init, layerwise
 
     def _unlearn(self, model, data, request):
-        problem = task_ops(self.problem(data, request))
-        opts = dict(TASK_DEFAULTS[problem.task])
+        ops = self.ops(data, request)
+        opts = dict(TASK_DEFAULTS[ops.task])
         opts.update({k: getattr(self, k) for k in ("steps", "lr") if getattr(self, k) is not None})
         w_r, w_f = convex_weights(self.name, self.retain_weight, self.forget_weight,
                                   (1 - opts["forget_weight"], opts["forget_weight"]))
         opts.update(retain_weight=w_r, forget_weight=w_f)
         base = clone_model(model, self.device).eval()
-        with torch.no_grad():  # the frozen original's layer outputs on the retained graph
-            _, target_layers = base(problem.x, problem.graph, return_layers=True)
-        hop = problem.hop_masks
-        masks = [hop[min(l + 1, len(hop) - 1)] for l in range(len(target_layers))]
-        student = GNNDeleteModel(base, masks, [t.size(-1) for t in target_layers], self.init).to(self.device)
+        hop = ops.hop_masks
+        endpoints = torch.zeros(ops.num_nodes, dtype=torch.bool, device=self.device)
+        endpoints[ops.forget_nodes] = True
+        if ops.sampled:
+            view, dims = self._sampled_views(ops, base, endpoints)
+        else:
+            with torch.no_grad():  # the frozen original's layer outputs on the retained graph
+                _, target_layers = base(ops.x, ops.graph, return_layers=True)
+            dims = [t.size(-1) for t in target_layers]
+        masks = [hop[min(l + 1, len(hop) - 1)] for l in range(len(dims))]
+        student = GNNDeleteModel(base, masks, dims, self.init).to(self.device)
         student.layerwise = self.layerwise
         init_ops = [op.weight.detach().clone() for op in student.operators]
         gen = self.generator()
-        anchors, randoms = problem.anchors(gen)
-        endpoints = torch.zeros(problem.num_nodes, dtype=torch.bool, device=self.device)
-        endpoints[problem.forget_nodes] = True
+        anchors, randoms = ops.anchors(gen)
+        ni_masks = [m & ~endpoints for m in masks]   # Neighbourhood Influence: affected, not endpoints
+        if not ops.sampled:
+            view = lambda gen, anchors, randoms: (None, anchors, randoms, target_layers)  # noqa: E731
 
         def objective(step):
             student.train()
-            _, layers = student(problem.x, problem.graph, return_layers=True)
-            layers_q = layers if problem.same_view else student(problem.query_x, problem.query_graph,
-                                                                return_layers=True)[1]
+            rows, a_idx, r_idx, targets = view(gen, anchors, randoms)
+            _, layers = student(ops.x, ops.graph, return_layers=True, **({} if rows is None else {"nodes": rows}))
+            layers_q = layers if ops.same_view else student(ops.query_x, ops.query_graph, return_layers=True)[1]
             total, logs = 0.0, {}
-            for l, (h, hq, t) in enumerate(zip(layers, layers_q, target_layers)):
-                dec = F.mse_loss(torch.cat([hq[a] for a in anchors], -1), torch.cat([t[r] for r in randoms], -1))
-                ni_nodes = masks[l] & ~endpoints
+            for l, (h, hq, t) in enumerate(zip(layers, layers_q, targets)):
+                dec = F.mse_loss(torch.cat([hq[a] for a in a_idx], -1), torch.cat([t[r] for r in r_idx], -1))
+                ni_nodes = ni_masks[l] if rows is None else ni_masks[l][rows]
                 ni = F.mse_loss(h[ni_nodes], t[ni_nodes]) if bool(ni_nodes.any()) else h.new_zeros(())
                 total = total + w_f * dec + w_r * ni
                 logs[f"dec{l}"], logs[f"ni{l}"] = dec.item(), ni.item()
@@ -196,3 +217,25 @@ class GNNDelete(GraphUnlearner):
             raise RuntimeError("gnndelete: the deletion operators did not change during training")
         return student, opts["steps"], {"options": opts, "final_loss": history[-1]["loss"] if history else None,
                                       "operator_change": moved}
+
+    def _sampled_views(self, ops, base, endpoints):
+        """Sampled steps (:class:`~graph_unlearn.tasks.graph.SampledEdgeTaskOps`): each step's view
+        is a subgraph sampled around D_f's endpoints, the random nodes of the Deleted Edge
+        Consistency pairs and ``batch_size`` affected nodes drawn for the Neighbourhood Influence
+        term, with the frozen original's layer outputs on the same subgraph as its targets.
+        Returns ``view(gen, anchors, randoms)`` and the layers' widths."""
+        sub = ops.forget_subgraph()
+        with torch.no_grad():
+            _, first = base(sub.features(ops.problem.x), sub.graph, return_layers=True, **node_ids_kw(base, sub.nodes))
+        affected = (ops.hop_masks[-1] & ~endpoints).nonzero().flatten()
+
+        def view(gen, anchors, randoms):
+            batch = affected
+            if self.batch_size is not None and affected.numel() > self.batch_size:
+                batch = affected[torch.randperm(affected.numel(), generator=gen)[: self.batch_size].to(affected.device)]
+            sub = ops.view_around(gen, torch.cat([*randoms, batch]))
+            with torch.no_grad():
+                _, targets = base(ops.x, ops.graph, return_layers=True, **node_ids_kw(base, sub.nodes))
+            return sub.nodes, [sub.local(a) for a in anchors], [sub.local(r) for r in randoms], targets
+
+        return view, [h.size(-1) for h in first]

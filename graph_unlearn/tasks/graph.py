@@ -286,6 +286,8 @@ def check_model_fits(model, problem, who: str = "unlearn", ops=None) -> None:
     any work (skipped when the model's parameters are not on the data's device: the methods
     move their copies). With sampled ``ops`` it runs on their subgraph sampled around the forget
     set (:meth:`SampledEdgeTaskOps.forget_subgraph`, reused later), not on the whole graph."""
+    from ..data.sampling import node_ids_kw
+
     sampled_ops = ops if ops is not None and ops.sampled else None
     sampled = sampled_ops is not None
     ops = task_ops(problem)
@@ -300,7 +302,7 @@ def check_model_fits(model, problem, who: str = "unlearn", ops=None) -> None:
     was = model.training
     model.eval()
     try:
-        out = model(x, graph)
+        out = model(x, graph, **(node_ids_kw(model, sub.nodes) if sampled else {}))
     except ValueError:
         raise
     except Exception as err:
@@ -397,8 +399,9 @@ class EdgeTaskOps:
 
     def anchors(self, gen):
         """Deleted Edge Consistency: endpoints of D_f vs as many random pairs (drawn once)."""
-        pairs = random_pairs(self.num_nodes, self.forget.size(1), self.forget.device, gen)
-        return [self.forget[0], self.forget[1]], [pairs[0], pairs[1]]
+        forget = self.problem.forget   # global ids (a sampled step's view holds local ones)
+        pairs = random_pairs(self.num_nodes, forget.size(1), forget.device, gen)
+        return [forget[0], forget[1]], [pairs[0], pairs[1]]
 
     def influence_losses(self, model, gen):
         """GIF's terms: (sum of BCE over D_f and the retained edges near D_f on the original
@@ -460,20 +463,28 @@ class SampledEdgeTaskOps(EdgeTaskOps):
 
     def draw(self, gen, batch_size=None, scope: str = "all", retain: bool = True):
         sel = super().draw(gen, batch_size, scope, retain)
-        seeds = self._global_forget.reshape(-1) if sel is None else torch.cat([self._global_forget.reshape(-1),
-                                                                                 sel.reshape(-1)])
-        sub = self.sampler.sample(seeds, gen)
+        sub = self.view_around(gen, None if sel is None else sel.reshape(-1))
+        return None if sel is None else sub.local(sel)
+
+    def view_around(self, gen, nodes: torch.Tensor | None = None):
+        """Sample the step's subgraph around D_f's endpoints and ``nodes`` (global ids) and make it
+        the view (``x``, ``graph``, ``forget``, ``forget_nodes`` in its local ids); returns it."""
+        seeds = self._global_forget.reshape(-1)
+        sub = self.sampler.sample(seeds if nodes is None else torch.cat([seeds, nodes.reshape(-1)]), gen)
         self.x = self.query_x = sub.features(self.problem.x)
         self.graph = self.query_graph = sub.graph
         self.forget = sub.local(self._global_forget)
         self.forget_nodes = self.forget.flatten().unique()
         self.subgraph = sub
-        return None if sel is None else sub.local(sel)
+        return sub
 
     def outputs(self, model, query: bool = False, with_embedding: bool = False):
+        from ..data.sampling import node_ids_kw
+
         if self.graph is None:
             raise RuntimeError("SampledEdgeTaskOps.outputs before draw(): a sampled step starts with draw()")
-        return super().outputs(model, query, with_embedding)
+        z = model(self.x, self.graph, **node_ids_kw(model, self.subgraph.nodes))
+        return (z, z) if with_embedding else z
 
     def forget_subgraph(self):
         """One subgraph sampled around D_f's endpoints (seed 0), the same for every call: where
@@ -486,15 +497,13 @@ class SampledEdgeTaskOps(EdgeTaskOps):
     def fixed_forget_logits(self, model, x=None):
         """``model``'s logits of D_f (in D_f's order) on :meth:`forget_subgraph`; ``x`` = the node
         features on the model's device (default the problem's)."""
+        from ..data.sampling import node_ids_kw
+
         sub = self.forget_subgraph()
         x = self.problem.x if x is None else x
         dev = x.device
-        z = model(sub.features(x), sub.graph.to(dev))
+        z = model(sub.features(x), sub.graph.to(dev), **node_ids_kw(model, sub.nodes.to(dev)))
         return model.decode(z, sub.local(self._global_forget).to(dev))
-
-    def anchors(self, gen):
-        raise ValueError("GNNDelete's operators act on whole-graph node masks: it runs on the full graph "
-                         "(sampling='full')")
 
     def influence_losses(self, model, gen):
         raise ValueError("GIF's influence terms need whole-graph gradients: it runs on the full graph "
