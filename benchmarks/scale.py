@@ -14,8 +14,8 @@ Per size, each in its own process (so that the peak RSS is the size's own):
   x 300 (the recipe's maximum);
 * **requests** of ``--requests`` edges: validation seconds (``EdgeDeletion.validate``) and
   end-to-end unlearning seconds (request applied + method run, ``method.unlearn``) for D2DGN
-  (every request; on the smallest also with full-graph steps) and NegGrad+ and gradient ascent
-  (smallest request), with ``sampling=--fanouts`` and retained batch ``--batch``;
+  (every request; on the smallest also with full-graph steps) and NegGrad+, gradient ascent and
+  GNNDelete (smallest request), with ``sampling=--fanouts`` and retained batch ``--batch``;
 * **quality** (sizes up to ``--quality-max``): test AUROC of the original, retrain, and each
   method, and the completeness of the forget set's mean predicted existence
   :math:`\\bar p_f = \\mathrm{mean}\\,\\sigma(s_{uv}),\\ (u,v) \\in D_f` between the original
@@ -55,8 +55,8 @@ sys.path.insert(0, str(HERE))
 
 from request_cost import HOLD, planted_graph, random_request  # noqa: E402
 
-from graph_unlearn import (GNN, D2DGN, EdgeDeletion, GradientAscent, NegGradPlus, TrainConfig,  # noqa: E402
-                           train_link_predictor)
+from graph_unlearn import (GNN, D2DGN, EdgeDeletion, GNNDelete, GradientAscent, NegGradPlus,  # noqa: E402
+                           TrainConfig, train_link_predictor)
 from graph_unlearn.metrics import auroc, completeness  # noqa: E402
 from graph_unlearn.tasks.link_prediction import LinkSplit, sample_non_edges  # noqa: E402
 
@@ -131,6 +131,7 @@ def one_size(args) -> dict:
     sampled_cfg = TrainConfig(epochs=args.epochs, eval_every=10, patience=3, batch_size=args.train_batch,
                               fanouts=tuple(fan))
     out["sampled_epoch_s"] = per_epoch(sampled_cfg, 3)
+    out["threads"] = torch.get_num_threads()
     out["rss_after_epochs_gb"] = rss_gb()
     print(f"[{args.size}] epochs: full {out.get('full_epoch_s')}, sampled {out['sampled_epoch_s']:.2f} s", flush=True)
 
@@ -146,7 +147,8 @@ def one_size(args) -> dict:
     dev = {"device": args.device}
     methods = {"d2dgn": lambda: D2DGN(batch_size=args.batch, **dev),
                "neggrad_plus": lambda: NegGradPlus(batch_size=args.batch, **dev),
-               "gradient_ascent": lambda: GradientAscent(**dev)}
+               "gradient_ascent": lambda: GradientAscent(**dev),
+               "gnndelete": lambda: GNNDelete(batch_size=args.batch, **dev)}
     out["requests"] = {}
     for k in args.requests:
         req = EdgeDeletion(random_request(split, k, seed=k))
@@ -223,7 +225,7 @@ def one_pass(row: dict) -> float:
 def write_markdown(rows: list[dict], args, path: Path) -> None:
     lines = ["# Scale: sampled unlearning on synthetic graphs (issue 12)", "",
              f"CPU {platform.processor() or platform.machine()}, torch {torch.__version__}, "
-             f"{torch.get_num_threads()} thread(s), device {args.device}; the machine's 2 cores were shared with another job, so every "
+             f"{'/'.join(str(t) for t in sorted({r.get('threads', 1) for r in rows}))} thread(s), device {args.device}; the machine's 2 cores were shared with another job, so every "
              f"second is inflated. GCN 16-128-64, fanouts {args.fanouts} (neighbours per hop), sampled training "
              f"batch {args.train_batch} edges, unlearning retained batch {args.batch} edges; D2DGN / NegGrad+ / "
              f"gradient ascent with their other defaults. Generator and protocol: `benchmarks/scale.py` docstring.", "",
@@ -242,8 +244,9 @@ def write_markdown(rows: list[dict], args, path: Path) -> None:
                      f"{fmt(r['rss_gb'])} |")
     lines += ["", "## Requests", "",
               "| training edges | request (edges) | validate (s) | apply (s) | D2DGN end to end (s) | D2DGN, full-graph "
-              "steps (s) | NegGrad+ (s) | gradient ascent (s) | retrain (short recipe) / D2DGN | full-recipe retrain "
-              "(projected) / D2DGN | one sampled pass (projected) / D2DGN |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+              "steps (s) | NegGrad+ (s) | gradient ascent (s) | GNNDelete (s) | retrain (short recipe) / D2DGN | "
+              "full-recipe retrain (projected) / D2DGN | one sampled pass (projected) / D2DGN |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         retrain_s = r["requests"].get(str(min(args.requests)), {}).get("retrain", {}).get("seconds")
         for k, q in r["requests"].items():
@@ -253,7 +256,8 @@ def write_markdown(rows: list[dict], args, path: Path) -> None:
             lines.append(f"| {r['edges']:,} | {int(k):,} | {fmt(q['validate_s'], 3)} | {fmt(q['apply_s'])} | "
                          f"{fmt(q['d2dgn']['seconds'])} | {fmt(q.get('d2dgn_full', {}).get('seconds'))} | "
                          f"{fmt(q.get('neggrad_plus', {}).get('seconds'))} | "
-                         f"{fmt(q.get('gradient_ascent', {}).get('seconds'))} | {times(ratio, 1)} | "
+                         f"{fmt(q.get('gradient_ascent', {}).get('seconds'))} | "
+                         f"{fmt(q.get('gnndelete', {}).get('seconds'))} | {times(ratio, 1)} | "
                          f"{times(full_ratio, 0)} | {times(one_pass(r) / q['d2dgn']['seconds'], 0)} |")
     notes: list[str] = []
     lines += ["", "## Quality (100-edge request; completeness of the forget set's mean predicted existence, "
@@ -263,7 +267,8 @@ def write_markdown(rows: list[dict], args, path: Path) -> None:
         q = r["requests"].get(str(min(args.requests)), {})
         if "original" not in q:
             continue
-        for name in ("original", "retrain", "retrain_extra", "d2dgn", "d2dgn_full", "neggrad_plus", "gradient_ascent"):
+        for name in ("original", "retrain", "retrain_extra", "d2dgn", "d2dgn_full", "neggrad_plus", "gradient_ascent",
+                     "gnndelete"):
             if name in q and "test_auroc" in q[name]:
                 lines.append(f"| {r['edges']:,} | {name if name != 'original' else 'original (= UtU here)'} | "
                              f"{fmt(q[name]['test_auroc'], 4)} | {fmt(q[name]['forget_p'], 4)} | "
@@ -283,11 +288,12 @@ def plot(rows, args, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 4))
-    xs = [r["edges"] for r in rows]
     k = str(min(args.requests))
-    for name in ("d2dgn", "neggrad_plus", "gradient_ascent"):
-        ax.plot(xs, [r["requests"][k][name]["seconds"] for r in rows], "o-", label=f"{name} ({k}-edge request)")
-    ax.plot(xs, [one_pass(r) for r in rows], "s--", label="retrain: one sampled pass over the edges (projected)")
+    for name in ("d2dgn", "neggrad_plus", "gradient_ascent", "gnndelete"):
+        pts = [(r["edges"], r["requests"][k][name]["seconds"]) for r in rows if name in r["requests"][k]]
+        if pts:
+            ax.plot(*zip(*pts), "o-", label=f"{name} ({k}-edge request)")
+    ax.plot([r["edges"] for r in rows], [one_pass(r) for r in rows], "s--", label="retrain: one sampled pass over the edges (projected)")
     full = [(r["edges"], r["retrain_full_recipe_projected_s"]) for r in rows if "retrain_full_recipe_projected_s" in r]
     if full:
         ax.plot(*zip(*full), "x:", label="retrain, full-graph recipe (projected)")

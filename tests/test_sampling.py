@@ -199,6 +199,31 @@ def test_sampled_gnndelete_on_its_own_output(cora_model, cora_split, cora_reques
     assert _forget_prob(two.model, after_first, second) < p0 - 0.02
 
 
+def test_large_requests_are_covered_in_forget_batches(monkeypatch, cora_model, cora_split, cora_request):
+    """Above FORGET_BATCH deleted edges a sampled step takes the next batch of a random order of
+    D_f (every edge once per pass), and the methods still forget with it."""
+    from graph_unlearn.tasks import graph as graph_ops
+
+    monkeypatch.setattr(graph_ops, "FORGET_BATCH", 32)
+    problem = cora_request.apply(cora_split)
+    k = problem.forget.size(1)
+    assert k > 3 * 32
+    ops = graph_ops.task_ops(problem, fanouts=[5, 5])
+    gen, seen = torch.Generator().manual_seed(0), []
+    for _ in range(-(-k // 32)):
+        ops.draw(gen, 16, "khop")
+        idx = ops.forget_index
+        assert idx.numel() <= 32 and ops.forget.size(1) == idx.numel()
+        assert torch.equal(ops.subgraph.nodes[ops.forget], problem.forget[:, idx])   # local ids of the batch
+        seen.append(idx)
+    assert sorted(torch.cat(seen).tolist()) == list(range(k))                      # one pass = every edge once
+    p0 = _forget_prob(cora_model, cora_split, cora_request)
+    for method in (D2DGN(lr=5e-3, steps=20), GNNDelete(forget_weight=0.8, lr=5e-3, batch_size=512),
+                   NegGradPlus(steps=10, lr=1e-3)):
+        res = method.unlearn(cora_model, cora_split, cora_request, sampling=[10, 10])
+        assert _forget_prob(res.model, cora_split, cora_request) < p0 - 0.02, method.name
+
+
 def test_node_tasks_refuse_explicit_sampling(cora):
     split = random_node_split(cora, seed=0)
     torch.manual_seed(0)

@@ -130,8 +130,8 @@ class D2DGN(GraphUnlearner):
             """The preserver's outputs on the retained view, the destroyer's on the query view
             (once for full-graph steps; on each step's subgraph for sampled ones)."""
             z_pres, h_pres = ops.outputs(preserver, with_embedding=True)
-            if t_fixed is not None:
-                return z_pres, h_pres, None, t_fixed
+            if t_fixed is not None:   # the step's batch of D_f when the request is covered in batches
+                return z_pres, h_pres, None, t_fixed if ops.forget_index is None else t_fixed[ops.forget_index]
             z_destr, h_destr = ops.outputs(destroyer, query=True, with_embedding=True)
             return z_pres, h_pres, h_destr, ops.forget_logits(destroyer, z_destr)
 

@@ -233,7 +233,10 @@ class GNNDelete(GraphUnlearner):
             batch = affected
             if self.batch_size is not None and affected.numel() > self.batch_size:
                 batch = affected[torch.randperm(affected.numel(), generator=gen)[: self.batch_size].to(affected.device)]
-            sub = ops.view_around(gen, torch.cat([*randoms, batch]))
+            sub = ops.view_around(gen, batch, paired=randoms)
+            idx = ops.forget_index   # the step's batch of D_f when the request is covered in batches
+            if idx is not None:
+                anchors, randoms = [a[idx] for a in anchors], [r[idx] for r in randoms]
             with torch.no_grad():
                 _, targets = base(ops.x, ops.graph, return_layers=True, **node_ids_kw(base, sub.nodes))
             return sub.nodes, [sub.local(a) for a in anchors], [sub.local(r) for r in randoms], targets

@@ -33,6 +33,10 @@ from .link_prediction import link_bce_loss, random_pairs
 #: (``TrainConfig.batch_size``): on ogbl-ddi a step over all 0.9M retained edges costs 10x more
 #: for the same result
 RETAIN_BATCH = 65536
+#: with sampled steps, the deleted edges one step's forget term covers at most
+#: (:class:`SampledEdgeTaskOps`): a 10,000-edge request on a 10M-edge graph otherwise samples a
+#: 2-hop subgraph around 20,000 endpoints every step (``benchmarks/results/scale.md``)
+FORGET_BATCH = 1024
 
 
 def _graph_request(request) -> bool:
@@ -438,7 +442,12 @@ class SampledEdgeTaskOps(EdgeTaskOps):
     makes that subgraph the step's view: ``x``, ``graph``, ``forget`` and ``forget_nodes`` are
     then the subgraph's, in its local ids, and the batch is returned in local ids. A step costs
     what the request and the batch touch, not the whole graph. ``retain_pool``/``retain_select``
-    keep global ids (the pools the batches are drawn from)."""
+    keep global ids (the pools the batches are drawn from).
+
+    A request larger than :data:`FORGET_BATCH` deleted edges is covered in batches: each step's
+    forget term (and its subgraph) takes the next ``FORGET_BATCH`` edges of a random order of D_f,
+    a new order after each pass, so a step's cost stays bounded whatever the request's size
+    (``forget_index``: the step's rows of D_f, ``None`` when the whole D_f fits one step)."""
 
     sampled = True
 
@@ -460,23 +469,42 @@ class SampledEdgeTaskOps(EdgeTaskOps):
         self.sampler = NeighborSampler(base, self.fanouts, backend, exclude=exclude)
         self._global_forget, self._forget_sub = problem.forget, None
         self.x = self.graph = self.query_x = self.query_graph = None   # set by draw()
+        self.forget_batch, self.forget_index = FORGET_BATCH, None
+        self._forget_order, self._forget_pos = None, 0
 
     def draw(self, gen, batch_size=None, scope: str = "all", retain: bool = True):
         sel = super().draw(gen, batch_size, scope, retain)
         sub = self.view_around(gen, None if sel is None else sel.reshape(-1))
         return None if sel is None else sub.local(sel)
 
-    def view_around(self, gen, nodes: torch.Tensor | None = None):
-        """Sample the step's subgraph around D_f's endpoints and ``nodes`` (global ids) and make it
-        the view (``x``, ``graph``, ``forget``, ``forget_nodes`` in its local ids); returns it."""
-        seeds = self._global_forget.reshape(-1)
-        sub = self.sampler.sample(seeds if nodes is None else torch.cat([seeds, nodes.reshape(-1)]), gen)
+    def view_around(self, gen, nodes: torch.Tensor | None = None, paired=()):
+        """Sample the step's subgraph around D_f's endpoints (the step's batch of them), ``nodes``
+        and the ``paired`` node ids (tensors aligned with D_f's columns, batched with them; global
+        ids) and make it the view (``x``, ``graph``, ``forget``, ``forget_nodes`` in its local
+        ids); returns it."""
+        self.forget_index = idx = self._next_forget_batch(gen)
+        forget = self._global_forget if idx is None else self._global_forget[:, idx]
+        seeds = [forget.reshape(-1), *(p if idx is None else p[idx] for p in paired)]
+        if nodes is not None:
+            seeds.append(nodes.reshape(-1))
+        sub = self.sampler.sample(torch.cat(seeds), gen)
         self.x = self.query_x = sub.features(self.problem.x)
         self.graph = self.query_graph = sub.graph
-        self.forget = sub.local(self._global_forget)
+        self.forget = sub.local(forget)
         self.forget_nodes = self.forget.flatten().unique()
         self.subgraph = sub
         return sub
+
+    def _next_forget_batch(self, gen):
+        """The next step's rows of D_f (the class docstring), ``None`` for all of it."""
+        k = self._global_forget.size(1)
+        if self.forget_batch is None or k <= self.forget_batch:
+            return None
+        if self._forget_order is None or self._forget_pos >= k:
+            self._forget_order, self._forget_pos = torch.randperm(k, generator=gen).to(self._global_forget.device), 0
+        idx = self._forget_order[self._forget_pos:self._forget_pos + self.forget_batch]
+        self._forget_pos += idx.numel()
+        return idx
 
     def outputs(self, model, query: bool = False, with_embedding: bool = False):
         from ..data.sampling import node_ids_kw
