@@ -267,6 +267,20 @@ def yardstick_plot(rep: dict, utility: str, path: Path, title: str) -> Path:
     return path
 
 
+def yardstick_pictures(reports: dict, utility: Callable[[dict], str], stem: str, title: str) -> list[str]:
+    """One trade-off PNG per configuration of ``reports`` (``{key: rep}``) as
+    ``results/<stem>_<key>.png`` (:func:`yardstick_plot`; ``utility(rep)`` names its utility
+    metric), and the markdown lines linking them."""
+    lines = ["## Pictures", "", "Speed-up over retrain (log) against completeness (the attack's where defined, "
+             "else the distance's), colour = utility gap to retrain; one point per method, the original and "
+             "retrain as reference points.", ""]
+    for key, rep in reports.items():
+        name = f"{stem}_{key.replace('/', '_')}.png"
+        yardstick_plot(rep, utility(rep), RESULTS / name, f"{title}: {key}")
+        lines.append(f"- {key}: [{name}]({name})")
+    return lines + [""]
+
+
 def forgetting_summary(rep: dict) -> str:
     """Which methods forget under the yardstick in this configuration."""
     groups: dict[str, list[str]] = {}

@@ -167,6 +167,17 @@ def write_recent_section(md: Path) -> None:
     md.write_text(text)
 
 
+def utility_metric(rep: dict) -> str:
+    """The utility metric of a report's yardstick table: test accuracy, else the test error."""
+    return next(k for k in ("test_acc", "test_mae", "test_mse", *rep["table_keys"]) if k in rep["methods"]["retrain"])
+
+
+def yardstick_pictures(reports: dict) -> list[str]:
+    from _common import yardstick_pictures as pictures
+
+    return pictures(reports, utility_metric, "general_yardstick", "samples")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--seeds", default="0,1,2")
@@ -179,7 +190,16 @@ def main() -> None:
     p.add_argument("--recent-only", action="store_true",
                    help="only regenerate the recent-methods section (issue 13) of the markdown from "
                         "results/general_recent*.json; nothing is run")
+    p.add_argument("--plots-only", action="store_true",
+                   help="only (re)draw the yardstick's trade-off PNGs from results/general_yardstick.json and link "
+                        "them in its markdown; nothing is run")
     args = p.parse_args()
+    if args.plots_only:
+        out = Path(args.out or Path(__file__).parent / "results" / "general_yardstick")
+        reports = json.loads(out.with_suffix(".json").read_text())["reports"]
+        md = out.with_suffix(".md").read_text().split("## Pictures")[0].rstrip("\n")
+        out.with_suffix(".md").write_text(md + "\n\n" + "\n".join(yardstick_pictures(reports)))
+        return
     if args.recent_only:
         out = Path(args.out or Path(__file__).parent / "results" / "general_unlearning").with_suffix(".md")
         write_recent_section(out)
@@ -229,13 +249,14 @@ def main() -> None:
         if args.yardstick:
             from _common import VERDICT_RULE, forgetting_summary, yardstick_table
 
-            utility = next(k for k in ("test_acc", "test_mae", "test_mse", *rep["table_keys"])
-                           if k in rep["methods"]["retrain"])
+            utility = utility_metric(rep)
             lines += ["", f"Forgetting yardstick ({VERDICT_RULE}). {forgetting_summary(rep)}.", "",
                       yardstick_table(rep, utility)]
         lines += [""] + [f"- {n}" for n in rep["notes"]]
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    if args.yardstick:
+        lines += [""] + yardstick_pictures(reports)
     out.with_suffix(".md").write_text("\n".join(lines) + "\n")
     if not args.yardstick:
         write_recent_section(out.with_suffix(".md"))
