@@ -90,6 +90,44 @@ def _one(x) -> float:
     return float(x.value) if isinstance(x, Estimate) else float(x[0] if isinstance(x, (list, tuple)) else x)
 
 
+def row_completeness(per_seed: list[dict], metric: str, reference: str = "retrain", original: str = "original",
+                     stand_in: str | None = None) -> tuple[dict[str, dict], str]:
+    """:func:`seed_completeness` of ``metric`` for every row of per-seed reports
+    (``[{method: {metric: value}}]``), each over the seeds that have it, and the row used as the
+    did-nothing reference (``stand_in`` where no seed has an ``original`` row)."""
+    if stand_in and not any(original in rep for rep in per_seed) and any(stand_in in rep for rep in per_seed):
+        original = stand_in
+    out = {}
+    for name in dict.fromkeys(n for rep in per_seed for n in rep):
+        use = [rep for rep in per_seed if all(isinstance(rep.get(k), dict) for k in (name, reference, original))]
+        out[name] = seed_completeness(*([rep[k].get(metric, math.nan) for rep in use]
+                                        for k in (name, reference, original)))
+    return out, original
+
+
+def completeness_picture(per_seed: list[dict], means: dict, metric: str, utility: str, path: Path, title: str,
+                         reference: str = "retrain", stand_in: str | None = "utu") -> Path:
+    """The trade-off PNG of a configuration without the yardstick's figures: speed-up over
+    ``reference`` (log) against the completeness of the table's forget ``metric``
+    (:func:`row_completeness`), colour = |``utility`` - the reference's|."""
+    from graph_unlearn.metrics.plots import tradeoff_plot
+
+    comp, _ = row_completeness(per_seed, metric, reference, stand_in=stand_in)
+    ref = means[reference]
+    rows = []
+    for name, row in means.items():
+        speed = row.get("speedup_vs_retrain")
+        if speed is None and _finite(row.get("seconds")) and _finite(ref.get("seconds")):
+            speed = ref["seconds"] / row["seconds"] if row["seconds"] > 0 else math.inf
+        rows.append({"name": "retrain" if name == reference else name,
+                     "speedup": math.nan if speed is None else speed,
+                     "completeness": comp.get(name, {}).get("value", math.nan),
+                     "utility_gap": abs(row[utility] - ref[utility]) if _finite(row.get(utility)) else math.nan})
+    tradeoff_plot(rows, path, title=title, utility_label=f"|{utility} - {reference}'s|",
+                  completeness_label=f"completeness of {metric} (0 = original, 1 = {reference})")
+    return path
+
+
 def completeness_column(per_seed: list[dict], metric: str, reference: str = "retrain",
                         original: str = "original", stand_in: str | None = None) -> tuple[dict[str, str], str | None]:
     """The cells of a completeness column over a table's rows, from per-seed reports
@@ -98,14 +136,11 @@ def completeness_column(per_seed: list[dict], metric: str, reference: str = "ret
     have them. ``stand_in``: the row taken as the did-nothing reference where no seed has an
     ``original`` row (reports saved before that row existed), said so in the footnote."""
     cells, reasons, notes = {}, [], []
-    if stand_in and not any(original in rep for rep in per_seed) and any(stand_in in rep for rep in per_seed):
-        notes.append(f"this configuration's stored report has no `{original}` row (run before it existed): "
+    rows, original = row_completeness(per_seed, metric, reference, original, stand_in)
+    if original == stand_in:
+        notes.append(f"this configuration's stored report has no `original` row (run before it existed): "
                      f"`{stand_in}` stands in for it as the did-nothing reference")
-        original = stand_in
-    names = list(dict.fromkeys(n for rep in per_seed for n in rep))
-    for name in names:
-        use = [rep for rep in per_seed if all(isinstance(rep.get(k), dict) for k in (name, reference, original))]
-        c = seed_completeness(*([rep[k].get(metric, math.nan) for rep in use] for k in (name, reference, original)))
+    for name, c in rows.items():
         if c["reason"] is None:
             cells[name] = (f"{c['value']:.2f} ({c['low']:.2f}–{c['high']:.2f})" if _finite(c["low"])
                            else f"{c['value']:.2f}")

@@ -28,7 +28,8 @@ def _finite(x) -> bool:
 
 
 def tradeoff_plot(rows: Iterable[Mapping], path: str | os.PathLike, *, title: str = "",
-                  utility_label: str = "utility gap to retrain") -> str:
+                  utility_label: str = "utility gap to retrain",
+                  completeness_label: str = "forgetting completeness (0 = original, 1 = retrain)") -> str:
     """Plot ``rows`` (dicts with ``name``, ``speedup`` (retrain seconds / method seconds),
     ``completeness`` (0..1, nan = undefined) and ``utility_gap``; optional
     ``completeness_low``/``completeness_high`` draw an error bar) to ``path``.
@@ -68,7 +69,7 @@ def tradeoff_plot(rows: Iterable[Mapping], path: str | os.PathLike, *, title: st
     ax.set_xscale("log")
     ax.set_ylim(-0.05, 1.08)
     ax.set_xlabel("speed-up over retrain (x, log scale)")
-    ax.set_ylabel("forgetting completeness (0 = original, 1 = retrain)")
+    ax.set_ylabel(completeness_label)
     ax.axhline(1.0, color="0.8", lw=0.8, zorder=0)
     ax.axhline(0.0, color="0.8", lw=0.8, zorder=0)
     ax.grid(True, which="major", alpha=0.3)
