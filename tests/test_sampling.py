@@ -289,3 +289,29 @@ def test_excluded_edges_are_never_sampled_and_the_backend_graph_is_built_once(co
     assert len(_BACKEND_GRAPHS.get(base, {})) == 1
     NeighborSampler(base, [3, 3], exclude=problem.forget[:, :5]).sample(seeds, torch.Generator())
     assert len(_BACKEND_GRAPHS.get(base, {})) == 1
+
+
+def test_dgl_graph_shares_the_edge_index_and_samples_as_the_coo_build(cora_graph):
+    """The sampler's DGL graph is built from in-edge (CSC) arrays over the graph's own edge_index
+    (no COO copy); its edge ids and samples are those of DGL's own COO -> CSC build."""
+    import dgl
+
+    from graph_unlearn.data.sampling import _symmetric_csc
+
+    indptr, indices, eids = _symmetric_csc(cora_graph)
+    assert indices.data_ptr() == cora_graph.edge_index[1].data_ptr()       # shared, not copied
+    ei = cora_graph.edge_index
+    csc = dgl.graph(("csc", (indptr, indices, eids)), num_nodes=cora_graph.num_nodes)
+    coo = dgl.graph((ei[0], ei[1]), num_nodes=cora_graph.num_nodes)
+    s_csc, d_csc, e_csc = csc.edges(form="all")
+    assert torch.equal(ei[:, e_csc], torch.stack([s_csc, d_csc]))           # edge id = column of edge_index
+    sampler = dgl.dataloading.NeighborSampler([5, 5])
+    seeds = torch.tensor([3, 17, 400])
+    dgl.seed(7)
+    a = sampler.sample(csc, seeds)[2]
+    dgl.seed(7)
+    b = sampler.sample(coo, seeds)[2]
+    for x, y in zip(a, b):
+        assert torch.equal(x.edata[dgl.EID].sort().values, y.edata[dgl.EID].sort().values)
+    one_way = Graph(torch.tensor([[0, 1], [1, 2]]), 3, undirected=False)
+    assert _symmetric_csc(one_way) is None                                   # DGL's COO path then

@@ -139,7 +139,9 @@ class NeighborSampler:
             if self.backend == "dgl":
                 import dgl
 
-                cached[key] = dgl.graph((ei[0], ei[1]), num_nodes=self.graph.num_nodes)
+                csc = _symmetric_csc(self.graph)
+                cached[key] = (dgl.graph(("csc", csc), num_nodes=self.graph.num_nodes) if csc is not None
+                               else dgl.graph((ei[0], ei[1]), num_nodes=self.graph.num_nodes))
             else:  # pragma: no cover - needs pyg-lib
                 from torch_geometric.data import Data
                 from torch_geometric.sampler import NeighborSampler as PyGSampler
@@ -187,6 +189,22 @@ class NeighborSampler:
         sub = Subgraph(sub_nodes.to(device), Graph(torch.empty(2, 0, dtype=torch.long), 0), seeds.numel())
         sub.graph = Graph(sub.local(edges.to(device)), sub.num_nodes)
         return sub
+
+
+def _symmetric_csc(graph: Graph):
+    """DGL's in-edge (CSC) arrays ``(indptr, indices, eids)`` of an undirected graph, sharing its
+    ``edge_index`` instead of DGL copying it to COO and then building CSC (at 100M edges the
+    copies cost several GB). A symmetric, coalesced ``edge_index`` is sorted by source, so node
+    v's in-neighbours are its out-neighbours ``edge_index[1]`` over v's range of columns, in
+    ascending order; the in-edge (u, v) is then the column that a stable sort by destination puts
+    at the same position. ``None`` when the graph is not symmetric (DGL's COO path is used then)."""
+    if graph.key_index().order is not None:   # not coalesced
+        return None
+    ei, n = graph.edge_index.cpu(), graph.num_nodes
+    eids = torch.sort(ei[1], stable=True).indices
+    if not (bool((ei[0][eids] == ei[1]).all()) and bool((ei[1][eids] == ei[0]).all())):
+        return None
+    return torch.searchsorted(ei[0], torch.arange(n + 1)), ei[1], eids
 
 
 def _valid_fanouts(fanouts) -> bool:
