@@ -116,11 +116,11 @@ def write(report: dict, stem: str = "rec_unlearning", json_out: bool = True):
                   "retain_weight = 1, lambda = 1e-4, 30 steps; chosen per (model, kind) on the seed-0 original with a tuning "
                   "request (seed 999), by validation Recall@20 and the tuning request's forget Recall@20 against a "
                   "never-seen target, among the settings that keep 95% of the original's validation Recall@20 "
-                  "(`recsys.experiment.tune_mmrecun`); the evaluated forget sets are never used.", "",
-                  "| model | kind | chosen | cost of the chosen setting | lowest cost in the grid |", "|---|---|---|---|---|"]
-        if any("alpha" in t["chosen"] for t in report["tuning"].values()):
+                  "(`recsys.experiment.tune_mmrecun`); the evaluated forget sets are never used.", ""]
+        if any("alpha" in t["chosen"] for t in report["tuning"].values()):   # a note above the table, not in it
             lines += ["(settings recorded before the task protocol: `alpha` = `forget_weight`, `beta` = "
                       "`retain_weight`)", ""]
+        lines += ["| model | kind | chosen | cost of the chosen setting | lowest cost in the grid |", "|---|---|---|---|---|"]
         for key, t in report["tuning"].items():
             chosen = next((r for r in t["grid"] if all(r.get(k) == v for k, v in t["chosen"].items())), None)
             best = min(t["grid"], key=lambda r: r["cost"])

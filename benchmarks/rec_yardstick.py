@@ -23,7 +23,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from recsys.data import load_dataset  # noqa: E402
 from recsys.experiment import run_experiment  # noqa: E402
-from _common import VERDICT_RULE, forgetting_summary, yardstick_table  # noqa: E402
+from _common import VERDICT_RULE, forgetting_summary, yardstick_pictures, yardstick_table  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results"
 METHODS = ["gold", "mmrecun", "finetune", "gradient_ascent", "neggrad_plus"]
@@ -38,6 +38,10 @@ def tuned_mmrecun(model: str, kind: str) -> dict:
     return {RENAMED.get(k, k): v for k, v in chosen.items()}
 
 
+def pictures(cells: dict) -> list[str]:
+    return yardstick_pictures(cells, lambda rep: "test_recall20", "rec_yardstick", "ML-100K")
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--models", default="lightgcn")
@@ -45,7 +49,14 @@ def main(argv=None) -> int:
     p.add_argument("--seeds", default="0,1,2")
     p.add_argument("--fraction", type=float, default=0.05)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--plots-only", action="store_true",
+                   help="only (re)draw the trade-off PNGs from results/rec_yardstick.json and link them in the md")
     args = p.parse_args(argv)
+    if args.plots_only:
+        cells = json.loads((OUT / "rec_yardstick.json").read_text())
+        md = (OUT / "rec_yardstick.md").read_text().split("## Pictures")[0].rstrip("\n")
+        (OUT / "rec_yardstick.md").write_text(md + "\n\n" + "\n".join(pictures(cells)))
+        return 0
     torch.set_num_threads(args.threads)
     data = load_dataset("ml100k-mm")
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -75,6 +86,7 @@ def main(argv=None) -> int:
         lines += [f"## {key}", "", f"MMRecUn settings (chosen on the tuning request of `rec_unlearning.py`): "
                   f"`{cell['mmrecun'] or 'defaults'}`. {forgetting_summary(cell)}.", "",
                   yardstick_table(cell, "test_recall20"), ""]
+    lines += pictures(cells)
     (OUT / "rec_yardstick.md").write_text("\n".join(lines) + "\n")
     (OUT / "rec_yardstick.json").write_text(json.dumps(cells, indent=1, default=lambda v: None))
     print(f"wrote {OUT / 'rec_yardstick.md'}")

@@ -108,9 +108,13 @@ class RetainForgetUnlearner:
         for name, value in opts.items():
             setattr(self, name, value)
 
+    def task_defaults(self, task) -> dict:
+        """The option defaults of a run on ``task`` (``TASK_DEFAULTS`` of its kind)."""
+        return self.TASK_DEFAULTS.get(task.kind, {})
+
     def options_for(self, task) -> dict:
-        """The options of a run on ``task``: the given ones, the rest from ``TASK_DEFAULTS``."""
-        defaults = dict(self.TASK_DEFAULTS.get(task.kind, {}))
+        """The options of a run on ``task``: the given ones, the rest from :meth:`task_defaults`."""
+        defaults = dict(self.task_defaults(task))
         given = {k: getattr(self, k, None) for k in self.TUNABLE}
         if given["steps"] is not None or given["epochs"] is not None:
             defaults.pop("steps", None)
