@@ -22,7 +22,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import completeness_column  # noqa: E402
+from _common import _finite, completeness_column, completeness_picture  # noqa: E402
 
 from graph_unlearn.metrics import aggregate_seeds, format_report
 from recsys.data import load_dataset
@@ -140,8 +140,16 @@ def write(report: dict, stem: str = "rec_unlearning", json_out: bool = True):
                              f"{r['cost']:.3f} |")
             lines.append("")
     for key, cell in report["cells"].items():
+        png = f"{stem}_{key.replace('/', '_')}.png"
+        per_seed = [{n: r for n, r in run.items() if not n.startswith("_")} for run in cell.get("per_seed", [])]
+        if any(_finite(r.get(FORGET_METRIC)) for r in cell["mean"].values()):
+            completeness_picture(per_seed or [cell["mean"]], cell["mean"], FORGET_METRIC, "test_recall20",
+                                 OUT / png, f"ML-100K: {key}", reference="gold", stand_in=None)
+            pic = [f"![trade-off: speed-up over Gold against C({FORGET_METRIC}), colour = test R@20 gap]({png})", ""]
+        else:
+            pic = [f"(no trade-off picture: the request removes no interaction, so there is no {FORGET_METRIC})", ""]
         lines += [f"## {key} ({cell['request']})", "",
-                  completeness_table(cell), ""]
+                  completeness_table(cell), "", *pic]
         t = cell.get("targets")
         if t:
             parts = [f"MMRecUn/Gold test R@20 = {t['test_recall20_ratio']:.3f}", f"speed-up x{t['speedup']:.1f}"]
