@@ -570,8 +570,38 @@ def _render(out: Path) -> str:
                  f"metrics).")
     text = report(stored["results"], [int(k) for k in stored["results"]], stored["total_seconds"], stored.get("dataset", "digits"),
                   note.strip(), skipped=stored.get("skip", ()))
+    text = text.rstrip("\n") + "\n\n" + "\n".join(pictures(stored, out)) + "\n"
     write_markdown(out.with_suffix(".md"), text)
     return text
+
+
+def pictures(stored: dict, out: Path) -> list[str]:
+    """One trade-off PNG per scenario, ``<out>_<scenario>.png``: the network methods' speed-up over
+    retrain (log) against the completeness of the forget metric, colour = the test metric's gap
+    to retrain (ACU and the sharded adapters have their own family's references: not drawn)."""
+    from graph_unlearn.metrics.plots import tradeoff_plot
+
+    results = stored["results"]
+    summary = summarise(results)
+    fkey, _, tkey = summary["keys"]
+    lines = ["## Pictures", "", f"Speed-up over retrain (log) against the completeness of `{fkey}`, colour = "
+             f"|{tkey} - retrain's|; the original and retrain as reference points.", ""]
+    for sc, d in summary["scenarios"].items():
+        ref = _row_stat(results, sc, "retrain", "seconds")[0]
+        rows = []
+        for name, r in d["rows"].items():
+            if name.startswith(("acu", "sharded")):
+                continue
+            secs = _row_stat(results, sc, name, "seconds")[0]
+            c = r["completeness"][fkey]
+            rows.append({"name": name, "speedup": ref / secs if secs and secs > 0 else math.inf,
+                         "completeness": math.nan if c["note"] else c["value"], "utility_gap": r["gap"][tkey]})
+        path = out.parent / f"{out.name}_{sc}.png"
+        tradeoff_plot(rows, path, title=f"{stored.get('dataset', 'digits')}: {sc} 10%",
+                      utility_label=f"|{tkey} - retrain's|",
+                      completeness_label=f"completeness of {fkey} (0 = original, 1 = retrain)")
+        lines.append(f"- {sc}: [{path.name}]({path.name})")
+    return lines + [""]
 
 
 def main() -> None:

@@ -76,7 +76,9 @@ def tradeoff_plot(rows: Iterable[Mapping], path: str | os.PathLike, *, title: st
     if sc is not None:
         fig.colorbar(sc, ax=ax, label=utility_label)
     legend_title = ("no completeness: " + ", ".join(map(str, skipped))) if skipped else None
-    ax.legend(loc="lower left", fontsize=8, title=legend_title, title_fontsize=8)
+    # under the axes: inside, the legend would hide the points near the original (low completeness)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8, title=legend_title,
+              title_fontsize=8, frameon=False)
     return _save(plt, fig, ax, title, path)
 
 
@@ -102,6 +104,6 @@ def _save(plt, fig, ax, title: str, path) -> str:
     if title:
         ax.set_title(title)
     fig.tight_layout()
-    fig.savefig(path)
+    fig.savefig(path, bbox_inches="tight")
     plt.close(fig)
     return str(path)
