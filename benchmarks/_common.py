@@ -316,6 +316,21 @@ def yardstick_pictures(reports: dict, utility: Callable[[dict], str], stem: str,
     return lines + [""]
 
 
+def config_yardstick_section(rep: dict, key: str, folder: str, utility: str, metric: str, title: str,
+                             band: str) -> list[str]:
+    """A configuration's yardstick lines: its summary, table and trade-off picture
+    (``results/<folder>/<key>.png``); for a configuration run before the yardstick, the picture
+    of its table's forget ``metric`` completeness (:func:`completeness_picture`)."""
+    png, link = RESULTS / folder / f"{key}.png", f"![trade-off]({folder}/{key}.png)"
+    if "retrain_extra" in rep["methods"]:
+        yardstick_plot(rep, utility, png, title)
+        return [f"Forgetting yardstick ({band}; mean ± std over seeds). {forgetting_summary(rep)}.", "",
+                yardstick_table(rep, utility), "", link, ""]
+    completeness_picture(seed_methods(RESULTS / folder, key, rep), rep["methods"], metric, utility, png, title)
+    return ["(run before the forgetting yardstick: no holdout attack here; the picture plots the completeness of "
+            f"{metric} from the table)", "", link, ""]
+
+
 def forgetting_summary(rep: dict) -> str:
     """Which methods forget under the yardstick in this configuration."""
     groups: dict[str, list[str]] = {}

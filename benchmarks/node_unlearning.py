@@ -20,8 +20,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from graph_unlearn.experiments import run_node_experiment  # noqa: E402
 from graph_unlearn.methods import ALL_METHODS as METHODS  # noqa: E402
-from _common import (RESULTS, VERDICT_RULE, completeness_picture, forgetting_summary, run_grid,  # noqa: E402
-                     seed_methods, table_with_completeness, yardstick_plot, yardstick_table)
+from _common import (RESULTS, VERDICT_RULE, config_yardstick_section, run_grid,  # noqa: E402
+                     table_with_completeness)
 
 GRID = [(d, m, k) for d in ("Cora", "CiteSeer") for k in ("nodes", "features") for m in ("gcn", "gat", "gin")]
 #: retrain seeds per request for the yardstick: on Cora nodes a band of two retrain seeds is too narrow
@@ -100,19 +100,9 @@ def write_markdown(reports: dict) -> None:
                   f"{rep['device']}, original trained {rep['original'].get('epochs', 0):.0f} epochs (val acc "
                   f"{rep['original'].get('best_val_acc', float('nan')):.4f}); whole configuration "
                   f"{rep['total_seconds']:.0f} s", "", config_table(rep, key), ""]
-        if "retrain_extra" in rep["methods"]:
-            png = RESULTS / "node_unlearning" / f"{key}.png"
-            yardstick_plot(rep, "test_acc", png, f"{rep['dataset']} / {rep['model'].upper()} / {rep['delete']}")
-            parts += [f"Forgetting yardstick ({rep.get('retrains', RETRAINS)} retrain seeds per seed; mean ± std over "
-                      f"seeds). {forgetting_summary(rep)}.", "", yardstick_table(rep, "test_acc"), "",
-                      f"![trade-off](node_unlearning/{key}.png)", ""]
-        else:
-            png = RESULTS / "node_unlearning" / f"{key}.png"
-            completeness_picture(seed_methods(RESULTS / "node_unlearning", key, rep), rep["methods"], FORGET_METRIC,
-                                 "test_acc", png, f"{rep['dataset']} / {rep['model'].upper()} / {rep['delete']}")
-            parts += ["(run before the forgetting yardstick: no holdout attack here; the picture plots the "
-                      f"completeness of {FORGET_METRIC} from the table)", "",
-                      f"![trade-off](node_unlearning/{key}.png)", ""]
+        parts += config_yardstick_section(rep, key, "node_unlearning", "test_acc", FORGET_METRIC,
+                                          f"{rep['dataset']} / {rep['model'].upper()} / {rep['delete']}",
+                                          f"{rep.get('retrains', RETRAINS)} retrain seeds per seed")
     (RESULTS / "node_unlearning.md").write_text("\n".join(parts))
 
 
