@@ -132,6 +132,12 @@ def one_size(args) -> dict:
                               fanouts=tuple(fan))
     out["sampled_epoch_s"] = per_epoch(sampled_cfg, 3)
     out["threads"] = torch.get_num_threads()
+    from graph_unlearn.methods.d2dgn import TASK_DEFAULTS as D2DGN_DEFAULTS
+
+    from graph_unlearn.methods.gnndelete import TASK_DEFAULTS as GNNDELETE_DEFAULTS
+
+    out["d2dgn_link_defaults"] = dict(D2DGN_DEFAULTS["link"])
+    out["gnndelete_link_defaults"] = dict(GNNDELETE_DEFAULTS["link"])
     out["rss_after_epochs_gb"] = rss_gb()
     print(f"[{args.size}] epochs: full {out.get('full_epoch_s')}, sampled {out['sampled_epoch_s']:.2f} s", flush=True)
 
@@ -222,13 +228,33 @@ def one_pass(row: dict) -> float:
     return row["edges"] / row["train_batch"] * row["sampled_epoch_s"]
 
 
+def defaults_note(rows: list[dict]) -> list[str]:
+    """Which D2DGN link defaults each row ran with (rows measured before they were recorded ran
+    with the earlier retain weight 0.5, lr 1e-3)."""
+    seen = {}
+    for r in rows:
+        d = r.get("d2dgn_link_defaults")
+        text = (f"retain weight {d['retain_weight']}, lr {d['lr']}, {d['steps']} steps" if d else
+                "the earlier retain weight 0.5, lr 0.001, 10 steps (measured before the completeness tuning)")
+        seen.setdefault(text, []).append(f"{r['edges']:,}")
+    lines = [f"D2DGN's link defaults: {text} ({', '.join(sizes)} edges)." for text, sizes in seen.items()]
+    for r in rows:
+        g = r.get("gnndelete_link_defaults")
+        if g and any("gnndelete" in q for q in r["requests"].values()):
+            lines.append(f"GNNDelete at {r['edges']:,} edges: forget weight {g['forget_weight']}, {g['steps']} steps, "
+                         f"lr {g['lr']}" + (" (the tuned setting, which is not GNNDelete's shipped default: "
+                                            "`tune_link_defaults.md`)" if g["lr"] != 1e-3 else "") + ".")
+    return lines + [""]
+
+
 def write_markdown(rows: list[dict], args, path: Path) -> None:
     lines = ["# Scale: sampled unlearning on synthetic graphs (issue 12)", "",
              f"CPU {platform.processor() or platform.machine()}, torch {torch.__version__}, "
              f"{'/'.join(str(t) for t in sorted({r.get('threads', 1) for r in rows}))} thread(s), device {args.device}; the machine's 2 cores were shared with another job, so every "
              f"second is inflated. GCN 16-128-64, fanouts {args.fanouts} (neighbours per hop), sampled training "
              f"batch {args.train_batch} edges, unlearning retained batch {args.batch} edges; D2DGN / NegGrad+ / "
-             f"gradient ascent with their other defaults. Generator and protocol: `benchmarks/scale.py` docstring.", "",
+             f"gradient ascent / GNNDelete with their other defaults. Generator and protocol: `benchmarks/scale.py` "
+             f"docstring.", "", *defaults_note(rows),
              "## Cost", "",
              "| training edges | nodes | full epoch (s) | sampled epoch (s) | original (s, epochs) | retrain, 100-edge "
              "request (s) | full-recipe retrain, projected (s) | one sampled pass over the training edges, projected "

@@ -3,14 +3,15 @@ by a score that counts forgetting completeness and utility together.
 
     python benchmarks/tune_link_defaults.py   ->  benchmarks/results/tune_link_defaults.{md,json}
 
-Tuning requests: Cora and CiteSeer, GCN, 5% "out", split and request seed 100 (the benchmarks
-report seeds 0, 1, 2), with a matched holdout withheld from every training. References per request:
-the original and three retrain seeds (a band of two and a further seed, the noise floor).
+Tuning requests: Cora and CiteSeer x the four encoders (GCN, GAT, GIN, GraphSAGE: a default must
+hold on the user's own architecture, not only on GCN), 5% "out", split and request seed 100 (the
+benchmarks report seeds 0, 1, 2), with a matched holdout withheld from every training. References
+per request: the original and three retrain seeds (a band of two and a further seed, the noise floor).
 
 Score of a setting on a request: the lower of its two completeness figures (the holdout attack's
 and the distance to the retrains'; an undefined figure counts as 0), minus 10 x the validation
 AUROC it loses beyond 0.01 below retrain's (validation edges only: the test edges are never
-looked at). The chosen setting has the best mean score over the two requests among those within
+looked at). The chosen setting has the best mean score over the eight requests among those within
 the step budget of the previous defaults (``BUDGET``: 10 steps for D2DGN, 50 for GNNDelete: speed
 is what these methods promise, so a default may not buy forgetting with more steps); ties go to
 the cheaper one. The best setting without the budget is reported beside it, and the previous
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -37,18 +39,41 @@ from graph_unlearn.metrics.yardstick import forgetting_table  # noqa: E402
 from graph_unlearn.tasks.link_prediction import edge_scores, withhold_holdout_edges  # noqa: E402
 
 SEED = 100
+CONVS = ("gcn", "gat", "gin", "sage")
+#: the GCN-only run (temperature 1 and 4) found the temperature second-order and retain weight 0.1
+#: the worst for utility; lr 2e-3 sits between the previous default and the GCN-only choice, which
+#: cost GAT 0.13 test AUROC; retain weights 0.7 and 0.9 are the sequential benchmark's better ones
 GRIDS = {
-    "d2dgn": {"retain_weight": [0.5, 0.3, 0.1], "steps": [10, 30], "lr": [1e-3, 5e-3], "temperature": [1.0, 4.0]},
-    "gnndelete": {"forget_weight": [0.5, 0.8], "steps": [50, 100], "lr": [1e-3, 5e-3]},
+    "d2dgn": {"retain_weight": [0.9, 0.7, 0.5, 0.3], "steps": [10, 30], "lr": [1e-3, 2e-3, 5e-3],
+              "temperature": [4.0]},
+    "gnndelete": {"forget_weight": [0.5, 0.8], "steps": [50, 100], "lr": [1e-3, 2e-3, 5e-3]},
 }
 BUDGET = {"d2dgn": 10, "gnndelete": 50}
+
+
+def shipped(name: str) -> dict:
+    """The method's shipped link-prediction defaults, read from the code (not typed in)."""
+    from graph_unlearn.methods import d2dgn, gnndelete
+    return dict((d2dgn if name == "d2dgn" else gnndelete).TASK_DEFAULTS["link"])
+
+
 #: why a chosen setting is not the shipped default
-NOT_SHIPPED = ("**Not shipped.** The chosen settings were tuned on GCN only. On PyG's tutorial models "
-               "(`tests/test_byo_model.py`: each method on GCN / GraphSAGE / GAT / GIN trained by the user's own loop, "
-               "served model within 0.1 test AUROC of the original) D2DGN at lr 5e-3 cost GAT 0.13 test AUROC and "
-               "GNNDelete at forget weight 0.8, lr 5e-3 cost GraphSAGE and GIN 0.10. The shipped link defaults stay "
-               "the earlier ones (D2DGN lr 1e-3; GNNDelete forget weight 0.5, lr 1e-3) until the tuning requests cover "
-               "other architectures; the tuned settings are documented as explicit options for GCN-like encoders.")
+NOT_SHIPPED_BECAUSE = {
+    "gnndelete": "On PyG's tutorial GIN trained by the user's own loop (`tests/test_byo_model.py`) lr 5e-3 cost "
+                 "0.13 test AUROC (0.603 against 0.731), beyond the 0.1 the test allows. The score's utility term "
+                 "is measured against retrain's validation AUROC, and on Cora GIN every setting loses the same "
+                 "~0.12 there, so the tuning could not see this.",
+}
+
+
+def shipped_line(name: str, chosen: dict) -> str:
+    ships = shipped(name)
+    same = all(ships.get(k) == v for k, v in chosen.items())
+    return (f"**{'Shipped' if same else 'Not shipped'}.** The link-prediction defaults in the code are "
+            f"`{ {k: ships[k] for k in chosen if k in ships} }`" + ("." if same else
+            f", not the chosen `{chosen}`. {NOT_SHIPPED_BECAUSE.get(name, '')}"))
+
+
 PREVIOUS = {"d2dgn": {"retain_weight": 0.5, "steps": 10, "lr": 1e-3, "temperature": 4.0},
             "gnndelete": {"forget_weight": 0.5, "steps": 50, "lr": 1e-3}}
 CLASSES = {"d2dgn": D2DGN, "gnndelete": GNNDelete}
@@ -66,13 +91,13 @@ def score(row: dict, val: float, ref_val: float) -> float:
     return low - 10.0 * max(0.0, ref_val - 0.01 - val)
 
 
-def tuning_request(dataset: str):
+def tuning_request(dataset: str, conv: str):
     split = split_edges(load_dataset(dataset), seed=SEED)
     pair = sample_forget_edges(split, 0.05, "out", seed=SEED, holdout=True)
     split = withhold_holdout_edges(split, pair.holdout)
     cfg = TrainConfig(seed=SEED)
     torch.manual_seed(SEED)
-    model = GNN("gcn", split.num_features)
+    model = GNN(conv, split.num_features)
     train_link_predictor(model, split.x, split.graph(), split.train_pos, split.val_pos, split.val_neg, cfg)
     request = EdgeDeletion(pair.forget)
     retrains = [Retrain(config=cfg, seed=SEED + 1000 * k).unlearn(model, split, request).model for k in range(3)]
@@ -81,7 +106,7 @@ def tuning_request(dataset: str):
 
 def main(argv=None) -> int:
     report_only = "--report-only" in (sys.argv[1:] if argv is None else argv)
-    torch.set_num_threads(2)
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
     t0 = time.time()
     rows: dict[str, dict[tuple, list[dict]]] = {name: {} for name in GRIDS}
     if report_only:
@@ -89,8 +114,8 @@ def main(argv=None) -> int:
         for name in GRIDS:
             for r in saved[name]["ranked"]:
                 rows[name][tuple(sorted(r["options"].items()))] = r["per_request"]
-    for dataset in (() if report_only else ("Cora", "CiteSeer")):
-        split, model, request, retrains = tuning_request(dataset)
+    for dataset, conv in (() if report_only else itertools.product(("Cora", "CiteSeer"), CONVS)):
+        split, model, request, retrains = tuning_request(dataset, conv)
         task = make_task(model, split, request)
         graph = request.apply(split).graph
         ref_val = val_auroc(retrains[0], split, graph)
@@ -106,11 +131,11 @@ def main(argv=None) -> int:
                 row = table[str(key)]
                 val = val_auroc(res.model, split, graph)
                 rows[name].setdefault(key, []).append({
-                    "dataset": dataset, "score": score(row, val, ref_val), "val_auroc": val, "retrain_val_auroc": ref_val,
+                    "dataset": dataset, "conv": conv, "score": score(row, val, ref_val), "val_auroc": val, "retrain_val_auroc": ref_val,
                     "seconds": res.seconds, **{k: row.get(k) for k in ("holdout_auc", "completeness_holdout",
                                                                        "dist_mean_abs_z", "completeness_dist")}})
-            print(f"{dataset} {name}: {len(settings)} settings scored ({time.time() - t0:.0f}s)", flush=True)
-    report, lines = {}, ["# Link-prediction defaults chosen by completeness and utility", "", NOT_SHIPPED, "",
+            print(f"{dataset} {conv} {name}: {len(settings)} settings scored ({time.time() - t0:.0f}s)", flush=True)
+    report, lines = {}, ["# Link-prediction defaults chosen by completeness and utility", "",
                          *(para.replace("\n", " ") for para in __doc__.strip().split("\n\n")[2:4]), ""]
     for name, by_key in rows.items():
         mean = {k: {m: sum(r[m] for r in v) / len(v) for m in ("score", "val_auroc", "retrain_val_auroc", "seconds",
@@ -125,18 +150,20 @@ def main(argv=None) -> int:
                         "previous": PREVIOUS[name], "ranked": [
             {"options": dict(k), **{m: v for m, v in row.items() if m != "per_request"}, "per_request": row["per_request"]}
             for k, row in ranked]}
-        lines += [f"## {name}", "", f"Chosen (at most {BUDGET[name]} steps): `{chosen}` (score "
+        lines += [f"## {name}", "", shipped_line(name, chosen), "", f"Chosen (at most {BUDGET[name]} steps): `{chosen}` (score "
                   f"{within[0][1]['score']:.3f}, {within[0][1]['seconds']:.2f} s); best without the budget: "
                   f"`{dict(ranked[0][0])}` (score {ranked[0][1]['score']:.3f}, {ranked[0][1]['seconds']:.2f} s); "
                   f"previous defaults `{PREVIOUS[name]}` score {mean[prev]['score']:.3f} (rank "
                   f"{[k for k, _ in ranked].index(prev) + 1} of {len(ranked)}).", "",
                   "| rank | options | score | completeness (attack) | completeness (distance) | val AUROC (retrain) "
-                  "| seconds |", "|---|---|---|---|---|---|---|"]
+                  "| worst request (score, val AUROC lost beyond 0.01) | seconds |", "|---|---|---|---|---|---|---|---|"]
         for i, (k, row) in enumerate(ranked, 1):
             f = lambda m: f"{row[m]:.3f}" if m in row else "n/a"  # noqa: E731
+            worst = min(row["per_request"], key=lambda r: r["score"])
+            lost = max(0.0, worst["retrain_val_auroc"] - 0.01 - worst["val_auroc"])
             lines.append(f"| {i} | {dict(k)} | {row['score']:.3f} | {f('completeness_holdout')} | "
                          f"{f('completeness_dist')} | {row['val_auroc']:.4f} ({row['retrain_val_auroc']:.4f}) | "
-                         f"{row['seconds']:.2f} |")
+                         f"{worst['dataset']} {worst.get('conv', 'gcn')} ({worst['score']:.2f}, {lost:.3f}) | {row['seconds']:.2f} |")
         lines.append("")
     if not report_only:
         (OUT / "tune_link_defaults.json").write_text(json.dumps(report, indent=1, default=str))
