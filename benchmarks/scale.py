@@ -229,15 +229,20 @@ def one_pass(row: dict) -> float:
 
 
 def defaults_note(rows: list[dict]) -> list[str]:
-    """Which D2DGN link defaults each row ran with (rows measured before they were recorded ran
-    with the earlier retain weight 0.5, lr 1e-3)."""
+    """Which D2DGN options each row ran with (rows measured before they were recorded ran with
+    retain weight 0.5, lr 1e-3), and whether they are the shipped defaults."""
+    from graph_unlearn.methods.d2dgn import TASK_DEFAULTS
+
+    shipped = TASK_DEFAULTS["link"]
     seen = {}
     for r in rows:
-        d = r.get("d2dgn_link_defaults")
-        text = (f"retain weight {d['retain_weight']}, lr {d['lr']}, {d['steps']} steps" if d else
-                "the earlier retain weight 0.5, lr 0.001, 10 steps (measured before the completeness tuning)")
+        d = r.get("d2dgn_link_defaults") or {"retain_weight": 0.5, "lr": 1e-3, "steps": 10}
+        same = all(shipped.get(k) == d[k] for k in ("retain_weight", "lr", "steps"))
+        text = (f"retain weight {d['retain_weight']}, lr {d['lr']}, {d['steps']} steps"
+                + (" (its shipped link defaults)" if same else
+                   " (the setting tuned across four encoders, not the shipped default: `tune_link_defaults.md`)"))
         seen.setdefault(text, []).append(f"{r['edges']:,}")
-    lines = [f"D2DGN's link defaults: {text} ({', '.join(sizes)} edges)." for text, sizes in seen.items()]
+    lines = [f"D2DGN ran with {text} at {', '.join(sizes)} edges." for text, sizes in seen.items()]
     for r in rows:
         g = r.get("gnndelete_link_defaults")
         if g and any("gnndelete" in q for q in r["requests"].values()):

@@ -59,6 +59,11 @@ def shipped(name: str) -> dict:
 
 #: why a chosen setting is not the shipped default
 NOT_SHIPPED_BECAUSE = {
+    "d2dgn": "On PyG's tutorial GIN trained by the user's own loop (`tests/test_byo_model.py`, two torch threads) "
+             "retain weight 0.7 at lr 5e-3 cost 0.104 test AUROC in one run (0.620 against 0.723), beyond the 0.1 "
+             "the test allows (it passed in two one-thread runs). The score's utility term is measured against "
+             "retrain's validation AUROC, and on Cora GIN every setting loses the same ~0.12 there, so the tuning "
+             "could not see this. Pass `retain_weight=0.7, lr=5e-3` for GCN/GAT/GraphSAGE encoders.",
     "gnndelete": "On PyG's tutorial GIN trained by the user's own loop (`tests/test_byo_model.py`) lr 5e-3 cost "
                  "0.13 test AUROC (0.603 against 0.731), beyond the 0.1 the test allows. The score's utility term "
                  "is measured against retrain's validation AUROC, and on Cora GIN every setting loses the same "
