@@ -120,7 +120,7 @@ class GNNDeleteModel(nn.Module):
         if is_dgl_graph(x):  # a DGL module's result is served the DGL way, model(g, x)
             x, graph = graph, x
         outs = []
-        inner = {"nodes": nodes} if nodes is not None and getattr(self.base, "takes_node_ids", False) else {}
+        inner = {} if nodes is None else node_ids_kw(self.base, nodes)   # an inner GNNDeleteModel's masks too
 
         def hook(layer, h):
             m = self.mask(layer) if nodes is None else self.mask(layer)[nodes]
@@ -183,9 +183,12 @@ class GNNDelete(GraphUnlearner):
         if ops.sampled:
             view, dims = self._sampled_views(ops, base, endpoints)
         else:
-            with torch.no_grad():  # the frozen original's layer outputs on the retained graph
+            with torch.no_grad():  # the frozen original's layer outputs on the retained graph, once
                 _, target_layers = base(ops.x, ops.graph, return_layers=True)
             dims = [t.size(-1) for t in target_layers]
+
+            def view(gen, anchors, randoms):   # every step: the whole graph, all of D_f and its pairs
+                return None, anchors, randoms, target_layers
         masks = [hop[min(l + 1, len(hop) - 1)] for l in range(len(dims))]
         student = GNNDeleteModel(base, masks, dims, self.init).to(self.device)
         student.layerwise = self.layerwise
@@ -193,8 +196,6 @@ class GNNDelete(GraphUnlearner):
         gen = self.generator()
         anchors, randoms = ops.anchors(gen)
         ni_masks = [m & ~endpoints for m in masks]   # Neighbourhood Influence: affected, not endpoints
-        if not ops.sampled:
-            view = lambda gen, anchors, randoms: (None, anchors, randoms, target_layers)  # noqa: E731
 
         def objective(step):
             student.train()

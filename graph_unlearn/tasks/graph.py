@@ -292,21 +292,19 @@ def check_model_fits(model, problem, who: str = "unlearn", ops=None) -> None:
     set (:meth:`SampledEdgeTaskOps.forget_subgraph`, reused later), not on the whole graph."""
     from ..data.sampling import node_ids_kw
 
-    sampled_ops = ops if ops is not None and ops.sampled else None
-    sampled = sampled_ops is not None
+    sub = ops.forget_subgraph() if ops is not None and ops.sampled else None
     ops = task_ops(problem)
     params = list(model.parameters())
     device = ops.graph.device if hasattr(ops.graph, "device") else None
     if params and device is not None and params[0].device != device:
         return
     x, graph, num_nodes = ops.x, ops.graph, ops.num_nodes
-    if sampled:
-        sub = sampled_ops.forget_subgraph()
+    if sub is not None:
         x, graph, num_nodes = sub.features(ops.x), sub.graph, sub.num_nodes
     was = model.training
     model.eval()
     try:
-        out = model(x, graph, **(node_ids_kw(model, sub.nodes) if sampled else {}))
+        out = model(x, graph, **({} if sub is None else node_ids_kw(model, sub.nodes)))
     except ValueError:
         raise
     except Exception as err:
@@ -467,7 +465,7 @@ class SampledEdgeTaskOps(EdgeTaskOps):
         else:
             exclude = problem.forget
         self.sampler = NeighborSampler(base, self.fanouts, backend, exclude=exclude)
-        self._global_forget, self._forget_sub = problem.forget, None
+        self._forget_sub = None
         self.x = self.graph = self.query_x = self.query_graph = None   # set by draw()
         self.forget_batch, self.forget_index = FORGET_BATCH, None
         self._forget_order, self._forget_pos = None, 0
@@ -483,7 +481,7 @@ class SampledEdgeTaskOps(EdgeTaskOps):
         ids) and make it the view (``x``, ``graph``, ``forget``, ``forget_nodes`` in its local
         ids); returns it."""
         self.forget_index = idx = self._next_forget_batch(gen)
-        forget = self._global_forget if idx is None else self._global_forget[:, idx]
+        forget = self.problem.forget if idx is None else self.problem.forget[:, idx]
         seeds = [forget.reshape(-1), *(p if idx is None else p[idx] for p in paired)]
         if nodes is not None:
             seeds.append(nodes.reshape(-1))
@@ -497,11 +495,11 @@ class SampledEdgeTaskOps(EdgeTaskOps):
 
     def _next_forget_batch(self, gen):
         """The next step's rows of D_f (the class docstring), ``None`` for all of it."""
-        k = self._global_forget.size(1)
+        k = self.problem.forget.size(1)
         if self.forget_batch is None or k <= self.forget_batch:
             return None
         if self._forget_order is None or self._forget_pos >= k:
-            self._forget_order, self._forget_pos = torch.randperm(k, generator=gen).to(self._global_forget.device), 0
+            self._forget_order, self._forget_pos = torch.randperm(k, generator=gen).to(self.problem.forget.device), 0
         idx = self._forget_order[self._forget_pos:self._forget_pos + self.forget_batch]
         self._forget_pos += idx.numel()
         return idx
@@ -518,7 +516,7 @@ class SampledEdgeTaskOps(EdgeTaskOps):
         """One subgraph sampled around D_f's endpoints (seed 0), the same for every call: where
         step-independent outputs on D_f are read (D2DGN's destroyer targets, the audit)."""
         if self._forget_sub is None:
-            self._forget_sub = self.sampler.sample(self._global_forget.reshape(-1), torch.Generator().manual_seed(0))
+            self._forget_sub = self.sampler.sample(self.problem.forget.reshape(-1), torch.Generator().manual_seed(0))
         return self._forget_sub
 
     @torch.no_grad()
@@ -531,7 +529,7 @@ class SampledEdgeTaskOps(EdgeTaskOps):
         x = self.problem.x if x is None else x
         dev = x.device
         z = model(sub.features(x), sub.graph.to(dev), **node_ids_kw(model, sub.nodes.to(dev)))
-        return model.decode(z, sub.local(self._global_forget).to(dev))
+        return model.decode(z, sub.local(self.problem.forget).to(dev))
 
     def influence_losses(self, model, gen):
         raise ValueError("GIF's influence terms need whole-graph gradients: it runs on the full graph "
