@@ -97,8 +97,11 @@ def _split_cora(cora):
                              add_negative_train_samples=False)(cora)
 
 
-def _train_link(model, train, epochs=60):
-    opt = torch.optim.Adam(model.parameters(), lr=0.01)
+def _train_link(model, train, epochs=100):
+    # lr 0.005 for 100 epochs, not the 0.01 / 60 of the node loop: with 0.01, PyG's GIN (sum aggregation)
+    # reached test AUROC 0.68-0.81 over 8 init seeds, and a retrain on the retained graph once fell to 0.58
+    # with two threads' float-sum order; with 0.005 / 100 all four models' spreads are within 0.04 (GIN 0.83-0.87)
+    opt = torch.optim.Adam(model.parameters(), lr=0.005)
     for _ in range(epochs):
         model.train()
         opt.zero_grad()
@@ -131,9 +134,8 @@ def test_pyg_tutorial_link_prediction_every_method(cora, arch):
         return auroc((z[test.edge_label_index[0]] * z[test.edge_label_index[1]]).sum(-1), test.edge_label)
 
     base = test_auc(model, train.edge_index)
-    # chance is 0.5; GIN with a sum aggregation is the weakest of the four here, and its test AUROC after the
-    # user's 60-epoch loop varies between 0.64 and 0.70 with the order of the two threads' float sums
-    assert base > 0.6
+    # chance is 0.5; GIN with a sum aggregation is the weakest of the four here (0.83-0.87 over init seeds)
+    assert base > 0.75
     pos = train.edge_label_index
     k = int(0.05 * pos.size(1))
     forget = pos[:, torch.randperm(pos.size(1), generator=torch.Generator().manual_seed(0))[:k]]

@@ -17,6 +17,15 @@ term the plain influence function lacks). :math:`\theta_u = \theta_o + \Delta\th
 either by conjugate gradients on :math:`(H + \lambda I)x = v` or by the GIF paper's iterative
 (truncated Neumann) estimate :math:`h_{t+1} = v + (1-\lambda)h_t - Hh_t/s`, :math:`x = h_T/s`.
 
+The update is a (damped) Newton step on the retained objective
+:math:`J(\theta) = n\bar{\mathcal L}(\theta) - \sum_{D_f\cup\mathcal N}\ell_i(\theta;\mathcal G)
++ \sum_{\mathcal N}\ell_i(\theta;\mathcal G')`, and on a non-convex GNN with an indefinite
+Hessian such a step can overshoot: on PyG's GIN (Cora link prediction, 5% of edges) one run's
+full step dropped test AUROC from 0.87 to 0.66 while a half step kept 0.84. So the step is
+backtracked (halved, at most ``backtrack`` times) until :math:`J` is below its value at
+:math:`\theta_o`; the step taken and :math:`J` before/after are recorded, and a run where no
+step lowered :math:`J` keeps the smallest one and records that as its fallback.
+
 Samples are the training nodes (node classification, cross-entropy) or the training edges (link
 prediction, BCE against random pairs fixed once).
 
@@ -27,7 +36,9 @@ Args:
         On Cora GCN node deletion, 0.01 gave an update of norm 3.9 that destroyed utility
         (test accuracy 0.87 -> 0.58); 0.05 a small, stable update.
     scale: :math:`s` of the Neumann iteration (default 500, as the official code).
-    step: multiplier of the final update (default 1.0).
+    step: multiplier of the final update (default 1.0), the first step the line search tries.
+    backtrack: halvings of the step the line search may take (default 6, down to 1/64 of
+        ``step``; 0 takes ``step`` unchecked, the GIF paper's update).
 """
 from __future__ import annotations
 
@@ -45,20 +56,24 @@ class GIF(GraphUnlearner):
     name = "gif"
 
     def __init__(self, solver: str = "cg", iterations: int = 20, damping: float = 0.05, scale: float = 500.0,
-                 step: float = 1.0, **kw):
+                 step: float = 1.0, backtrack: int = 6, **kw):
         super().__init__(**kw)
         check_choice(self, "solver", solver, ("cg", "neumann"))
         check_int(self, "iterations", iterations)
         check_non_negative(self, "damping", damping)
         check_positive(self, "scale", scale)
         check_positive(self, "step", step)
+        check_int(self, "backtrack", backtrack, minimum=0)
         self.solver, self.iterations, self.damping, self.scale, self.step = solver, iterations, damping, scale, step
+        self.backtrack = backtrack
 
     def _unlearn(self, model, data, request):
         ops = task_ops(self.problem(data, request))
         student = clone_model(model, self.device).eval()  # eval: no dropout in the influence terms
         params = [p for p in student.parameters() if p.requires_grad]
         removed_before, after, mean_loss, n = ops.influence_losses(student, self.generator())
+        objective = lambda b, a, m: float((n * m - b + a).detach())  # noqa: E731  J, the retained objective (docstring)
+        j0 = objective(removed_before, after, mean_loss)
         v = torch.autograd.grad(removed_before - after, params, retain_graph=True, allow_unused=True)
         v = [torch.zeros_like(p) if g is None else g / n for g, p in zip(v, params)]
         grads = torch.autograd.grad(mean_loss, params, create_graph=True, allow_unused=True)
@@ -69,10 +84,24 @@ class GIF(GraphUnlearner):
             return [torch.zeros_like(p) if o is None else o.detach() for o, p in zip(out, params)]
 
         delta, info = (self._cg if self.solver == "cg" else self._neumann)(hvp, v)
-        with torch.no_grad():
-            for p, d in zip(params, delta):
-                p.add_(self.step * d)
-        return student, 0, {"update_norm": float(torch.sqrt(sum((d * d).sum() for d in delta))), **info}
+        del grads
+        origin = [p.detach().clone() for p in params]
+        step, j = self.step, None
+        for halvings in range(self.backtrack + 1):
+            with torch.no_grad():
+                for p, p0, d in zip(params, origin, delta):
+                    p.copy_(p0 + step * d)
+                if self.backtrack == 0:
+                    break
+                j = objective(*ops.influence_losses(student, self.generator())[:3])
+            if j < j0 or halvings == self.backtrack:
+                break
+            step /= 2
+        if j is not None and j >= j0:
+            note = f"no step of the update lowered the retained objective ({j0:.6g}); the smallest tried ({step:.3g}) is kept"
+            info["fallback"] = "; ".join(filter(None, [info.get("fallback"), note]))
+        return student, 0, {"update_norm": float(torch.sqrt(sum((d * d).sum() for d in delta))), "step": step,
+                            "retained_objective": [j0, j], **info}
 
     def _cg(self, hvp, b):
         dot = lambda a, c: sum((x * y).sum() for x, y in zip(a, c))  # noqa: E731
