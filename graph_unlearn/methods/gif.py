@@ -84,7 +84,6 @@ class GIF(GraphUnlearner):
             return [torch.zeros_like(p) if o is None else o.detach() for o, p in zip(out, params)]
 
         delta, info = (self._cg if self.solver == "cg" else self._neumann)(hvp, v)
-        del grads
         origin = [p.detach().clone() for p in params]
         step, j = self.step, None
         for halvings in range(self.backtrack + 1):
