@@ -231,9 +231,11 @@ def one_pass(row: dict) -> float:
 def defaults_note(rows: list[dict]) -> list[str]:
     """Which D2DGN options each row ran with (rows measured before they were recorded ran with
     retain weight 0.5, lr 1e-3), and whether they are the shipped defaults."""
+    from graph_unlearn.methods import gnndelete
     from graph_unlearn.methods.d2dgn import TASK_DEFAULTS
 
     shipped = TASK_DEFAULTS["link"]
+    shipped_gd = gnndelete.TASK_DEFAULTS["link"]
     seen = {}
     for r in rows:
         d = r.get("d2dgn_link_defaults") or {"retain_weight": 0.5, "lr": 1e-3, "steps": 10}
@@ -247,8 +249,9 @@ def defaults_note(rows: list[dict]) -> list[str]:
         g = r.get("gnndelete_link_defaults")
         if g and any("gnndelete" in q for q in r["requests"].values()):
             lines.append(f"GNNDelete at {r['edges']:,} edges: forget weight {g['forget_weight']}, {g['steps']} steps, "
-                         f"lr {g['lr']}" + (" (the tuned setting, which is not GNNDelete's shipped default: "
-                                            "`tune_link_defaults.md`)" if g["lr"] != 1e-3 else "") + ".")
+                         f"lr {g['lr']}" + (" (its shipped link defaults)" if all(
+                             shipped_gd.get(k) == g.get(k) for k in shipped_gd) else " (not its shipped link defaults)")
+                         + ".")
     return lines + [""]
 
 
