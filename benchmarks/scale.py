@@ -228,6 +228,11 @@ def one_pass(row: dict) -> float:
     return row["edges"] / row["train_batch"] * row["sampled_epoch_s"]
 
 
+#: D2DGN link settings earlier rows ran with, by (retain weight, lr)
+KNOWN_SETTINGS = {(0.5, 1e-3): "the paper's, the earlier default",
+                  (0.7, 5e-3): "the setting the library-encoders-only tuning chose"}
+
+
 def defaults_note(rows: list[dict]) -> list[str]:
     """Which D2DGN options each row ran with (rows measured before they were recorded ran with
     retain weight 0.5, lr 1e-3), and whether they are the shipped defaults."""
@@ -242,7 +247,8 @@ def defaults_note(rows: list[dict]) -> list[str]:
         same = all(shipped.get(k) == d[k] for k in ("retain_weight", "lr", "steps"))
         text = (f"retain weight {d['retain_weight']}, lr {d['lr']}, {d['steps']} steps"
                 + (" (its shipped link defaults)" if same else
-                   " (the setting tuned across four encoders, not the shipped default: `tune_link_defaults.md`)"))
+                   f" ({KNOWN_SETTINGS.get((d['retain_weight'], d['lr']), 'an earlier setting')}, not the shipped "
+                   f"default: `tune_link_defaults.md`)"))
         seen.setdefault(text, []).append(f"{r['edges']:,}")
     lines = [f"D2DGN ran with {text} at {', '.join(sizes)} edges." for text, sizes in seen.items()]
     for r in rows:
