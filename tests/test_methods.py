@@ -101,3 +101,34 @@ def test_gif_backtracks_an_overshooting_newton_step(cora_model, cora_split, cora
     assert unchecked.extra["step"] == 64 and unchecked.extra["retained_objective"][1] is None
     assert auc(checked) > auc(unchecked) + 0.05
     assert auc(checked) > auc(plain) - 0.01
+
+
+def test_shipped_link_defaults_are_the_tuned_choice():
+    """The link defaults in the code are the settings ``benchmarks/tune_link_defaults.py`` chose
+    (``benchmarks/results/tune_link_defaults.json``): a default changed without retuning, or a
+    tuning whose choice was not shipped, fails here."""
+    import json
+    from pathlib import Path
+
+    from graph_unlearn.methods import d2dgn, gnndelete
+
+    report = json.loads((Path(__file__).resolve().parents[1] / "benchmarks" / "results" /
+                         "tune_link_defaults.json").read_text())
+    for name, module in (("d2dgn", d2dgn), ("gnndelete", gnndelete)):
+        chosen, shipped = report[name]["chosen"], module.TASK_DEFAULTS["link"]
+        assert {k: shipped[k] for k in chosen} == chosen, name
+
+
+def test_shipped_mmrecun_defaults_are_the_tuned_choice():
+    """MMRecUn's per-request-kind defaults are the settings ``benchmarks/tune_rec_defaults.py``
+    chose (``benchmarks/results/tune_rec_defaults.json``), for every kind it tuned."""
+    import json
+    from pathlib import Path
+
+    from recsys.methods import MMRecUn
+
+    report = json.loads((Path(__file__).resolve().parents[1] / "benchmarks" / "results" /
+                         "tune_rec_defaults.json").read_text())
+    for kind, c in report["choice"].items():
+        shipped = {**MMRecUn.TASK_DEFAULTS["rec"], **MMRecUn.KIND_DEFAULTS.get(kind, {})}
+        assert {k: shipped[k] for k in c["chosen"]} == c["chosen"], kind
