@@ -176,6 +176,13 @@ def _raw(row: dict) -> dict:
     return {k: v for k, v in row.items() if not k.endswith("_std") and isinstance(v, (int, float))}
 
 
+def shipped_link_defaults() -> dict:
+    """D2DGN's and GNNDelete's shipped link-prediction defaults, read from the code (not typed in)."""
+    from graph_unlearn.methods import d2dgn, gnndelete
+
+    return {"d2dgn": dict(d2dgn.TASK_DEFAULTS["link"]), "gnndelete": dict(gnndelete.TASK_DEFAULTS["link"])}
+
+
 def merge_seeds(reports: list[dict], reference: str = "retrain") -> dict:
     """One report over several single-seed reports."""
     merged = dict(reports[0])

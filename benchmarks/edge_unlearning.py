@@ -22,7 +22,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from graph_unlearn.experiments import run_edge_experiment  # noqa: E402
 from graph_unlearn.methods import METHODS  # noqa: E402
-from _common import (RESULTS, VERDICT_RULE, config_yardstick_section, run_grid,  # noqa: E402
+from _common import (RESULTS, VERDICT_RULE, config_yardstick_section, run_grid, shipped_link_defaults,  # noqa: E402
                      table_with_completeness)
 
 GRID = [("Cora", m, "out") for m in ("gcn", "gat", "gin")] + [("Cora", m, "in") for m in ("gcn", "gat", "gin")] \
@@ -78,13 +78,6 @@ def targets(reports: dict) -> str:
             peak = rep["process_peak_mem_mb"]
             out.append(f"- ogbl-ddi full pipeline peak memory {peak:.0f} MB (< 4096): {'MET' if peak < 4096 else 'not met'}")
     return "\n".join(out)
-
-
-def shipped_link_defaults() -> dict:
-    """D2DGN's and GNNDelete's shipped link-prediction defaults (read from the code)."""
-    from graph_unlearn.methods import d2dgn, gnndelete
-
-    return {"d2dgn": dict(d2dgn.TASK_DEFAULTS["link"]), "gnndelete": dict(gnndelete.TASK_DEFAULTS["link"])}
 
 
 def defaults_note(rep: dict) -> list[str]:

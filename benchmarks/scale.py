@@ -53,6 +53,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+from _common import shipped_link_defaults  # noqa: E402
 from request_cost import HOLD, planted_graph, random_request  # noqa: E402
 
 from graph_unlearn import (GNN, D2DGN, EdgeDeletion, GNNDelete, GradientAscent, NegGradPlus,  # noqa: E402
@@ -132,12 +133,8 @@ def one_size(args) -> dict:
                               fanouts=tuple(fan))
     out["sampled_epoch_s"] = per_epoch(sampled_cfg, 3)
     out["threads"] = torch.get_num_threads()
-    from graph_unlearn.methods.d2dgn import TASK_DEFAULTS as D2DGN_DEFAULTS
-
-    from graph_unlearn.methods.gnndelete import TASK_DEFAULTS as GNNDELETE_DEFAULTS
-
-    out["d2dgn_link_defaults"] = dict(D2DGN_DEFAULTS["link"])
-    out["gnndelete_link_defaults"] = dict(GNNDELETE_DEFAULTS["link"])
+    shipped = shipped_link_defaults()
+    out["d2dgn_link_defaults"], out["gnndelete_link_defaults"] = shipped["d2dgn"], shipped["gnndelete"]
     out["rss_after_epochs_gb"] = rss_gb()
     print(f"[{args.size}] epochs: full {out.get('full_epoch_s')}, sampled {out['sampled_epoch_s']:.2f} s", flush=True)
 
@@ -236,11 +233,8 @@ KNOWN_SETTINGS = {(0.5, 1e-3): "the paper's, the earlier default",
 def defaults_note(rows: list[dict]) -> list[str]:
     """Which D2DGN options each row ran with (rows measured before they were recorded ran with
     retain weight 0.5, lr 1e-3), and whether they are the shipped defaults."""
-    from graph_unlearn.methods import gnndelete
-    from graph_unlearn.methods.d2dgn import TASK_DEFAULTS
-
-    shipped = TASK_DEFAULTS["link"]
-    shipped_gd = gnndelete.TASK_DEFAULTS["link"]
+    both = shipped_link_defaults()
+    shipped, shipped_gd = both["d2dgn"], both["gnndelete"]
     seen = {}
     for r in rows:
         d = r.get("d2dgn_link_defaults") or {"retain_weight": 0.5, "lr": 1e-3, "steps": 10}

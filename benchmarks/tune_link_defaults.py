@@ -67,8 +67,10 @@ BUDGET = {"d2dgn": 10, "gnndelete": 50}
 
 def shipped(name: str) -> dict:
     """The method's shipped link-prediction defaults, read from the code (not typed in)."""
-    from graph_unlearn.methods import d2dgn, gnndelete
-    return dict((d2dgn if name == "d2dgn" else gnndelete).TASK_DEFAULTS["link"])
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _common import shipped_link_defaults
+
+    return shipped_link_defaults()[name]
 
 
 #: why a chosen setting is not the shipped default
