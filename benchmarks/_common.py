@@ -238,12 +238,20 @@ def run_grid(grid: Iterable[tuple[str, str, str]], run_one: Callable[[str, str, 
 
 # -- the forgetting yardstick (issue 11) --------------------------------------------------------------
 YARDSTICK_COLUMNS = [("holdout_auc", "holdout attack AUC"), ("completeness_holdout", "completeness (attack)"),
+                     ("shadow_auc", "trained attack AUC"), ("completeness_shadow", "completeness (trained)"),
                      ("dist_mean_abs_z", "forget-set |z| to the retrains"),
                      ("completeness_dist", "completeness (distance)")]
-VERDICT_RULE = ("verdict, from the lower of the two completeness figures (where defined): **forgets** >= 0.5, "
-                "**partly** between, **does not forget** <= 0.2; **over-forgets** where the attack AUC falls more "
+#: the completeness figures a verdict takes the lowest of, and the attacks it checks for over-forgetting
+VERDICT_KEYS = ("completeness_holdout", "completeness_shadow", "completeness_dist")
+VERDICT_RULE = ("`trained attack AUC` = the shadow attacker (`graph_unlearn.metrics.shadow_attack_auc`: a logistic "
+                "regression on per-element output features, trained on retained training elements against "
+                "never-trained ones other than D_h, asked about D_f against D_h; n/a where the task has no such sets "
+                "(user and item deletions) or the run predates it; on interactions its one feature is the score, so "
+                "it equals the own-score attack). "
+                "verdict, from the lowest of the completeness figures (where defined): **forgets** >= 0.5, "
+                "**partly** between, **does not forget** <= 0.2; **over-forgets** where an attack AUC falls more "
                 "than 0.1 below retrain's (the model marks D_f as less familiar than never-seen data, which an "
-                "attacker can see too); **cannot tell** where neither figure is defined (the original and retrain "
+                "attacker can see too); **cannot tell** where no figure is defined (the original and retrain "
                 "are within each other's noise)")
 
 
@@ -252,13 +260,14 @@ def _finite(v) -> bool:
 
 
 def verdict(row: dict, reference: dict | None = None) -> str:
-    vals = [row.get(k) for k in ("completeness_holdout", "completeness_dist")]
+    vals = [row.get(k) for k in VERDICT_KEYS]
     vals = [v for v in vals if _finite(v)]
     if not vals:
         return "cannot tell"
-    auc, ref_auc = row.get("holdout_auc"), (reference or {}).get("holdout_auc")
-    if _finite(auc) and _finite(ref_auc) and auc < ref_auc - 0.1:
-        return "over-forgets"
+    for key in ("holdout_auc", "shadow_auc"):
+        auc, ref_auc = row.get(key), (reference or {}).get(key)
+        if _finite(auc) and _finite(ref_auc) and auc < ref_auc - 0.1:
+            return "over-forgets"
     low = min(vals)
     return "forgets" if low >= 0.5 else "does not forget" if low <= 0.2 else "partly"
 

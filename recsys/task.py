@@ -154,12 +154,9 @@ class RecTask(UnlearningTask):
         out = model(self._graphs[dev])
         return model.score_pairs(out, self.deletion.forget_user.to(dev), self.deletion.forget_item.to(dev))
 
-    @torch.no_grad()
-    def element_scores(self, model, holdout=None, original_data: bool = False):
-        """Scores, on the retained graph, of the forgotten interactions and of ``holdout``: the
-        withheld pairs (a :class:`~recsys.requests.RecDeletion` from
-        :func:`~recsys.requests.withhold_holdout`, or a ``(users, items)`` pair); ``None`` without.
-        For user (item) deletions an element is a user (item): the mean score of its pairs."""
+    def _scorer(self, model, original_data: bool, group: int | None):
+        """``score(users, items)`` of ``model`` served on the retained data (or the data before the
+        deletion); with ``group`` 0 / 1 the mean per user / item."""
         from .models.pyg import as_rec_model
 
         net = as_rec_model(model, self.data)
@@ -167,7 +164,6 @@ class RecTask(UnlearningTask):
         p = next(iter(net.parameters()), None)
         dev = p.device if p is not None else self.device
         out = net(net.build_graph(self.data if original_data else self.deletion.retained, dev))
-        group = {"users": 0, "items": 1}.get(getattr(self.request, "kind", None))
 
         def score(u, i):
             u, i = torch.as_tensor(u).long().to(dev), torch.as_tensor(i).long().to(dev)
@@ -176,12 +172,39 @@ class RecTask(UnlearningTask):
                 return s
             keys, inv = torch.unique(u if group == 0 else i, return_inverse=True)
             return torch.zeros(keys.numel(), device=dev).index_add_(0, inv, s) / torch.bincount(inv).float()
+        return score
 
+    @torch.no_grad()
+    def element_scores(self, model, holdout=None, original_data: bool = False):
+        """Scores, on the retained graph, of the forgotten interactions and of ``holdout``: the
+        withheld pairs (a :class:`~recsys.requests.RecDeletion` from
+        :func:`~recsys.requests.withhold_holdout`, or a ``(users, items)`` pair); ``None`` without.
+        For user (item) deletions an element is a user (item): the mean score of its pairs."""
+        score = self._scorer(model, original_data, {"users": 0, "items": 1}.get(getattr(self.request, "kind", None)))
         forget = score(self.deletion.forget_user, self.deletion.forget_item)
         if holdout is None:
             return forget, None
         u, i = (holdout.forget_user, holdout.forget_item) if hasattr(holdout, "forget_user") else holdout
         return forget, score(u, i)
+
+    @torch.no_grad()
+    def attack_features(self, model, holdout=None, original_data: bool = False, max_members: int = 20000):
+        """Interaction deletions: the interaction score as the attacker's one feature; members =
+        retained training interactions (at most ``max_members``, a fixed draw), non-members = the
+        validation interactions. ``None`` for user and item deletions (every user and item with
+        validation interactions is also in training, so there is no never-trained user or item
+        to teach an attacker on) and without a holdout."""
+        if holdout is None or getattr(self.request, "kind", None) != "interactions":
+            return None
+        score = self._scorer(model, original_data, None)
+        kept = self.deletion.retained
+        train = torch.nonzero(kept.split == 0).squeeze(1)
+        train = train[torch.randperm(train.numel(), generator=torch.Generator().manual_seed(0))[:max_members]]
+        valid = torch.nonzero(kept.split == 1).squeeze(1)
+        u, i = (holdout.forget_user, holdout.forget_item) if hasattr(holdout, "forget_user") else holdout
+        sets = {"member": (kept.user[train], kept.item[train]), "nonmember": (kept.user[valid], kept.item[valid]),
+                "forget": (self.deletion.forget_user, self.deletion.forget_item), "holdout": (u, i)}
+        return {name: score(*pair)[:, None] for name, pair in sets.items()}
 
     def evaluate(self, model, reference=None, **kw) -> dict:
         """Full-ranking Recall/NDCG on the retained data's test, retained and forgotten

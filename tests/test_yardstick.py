@@ -464,6 +464,11 @@ def _check_table(rows, *, kind):
     assert o["completeness_holdout"] == 0.0 and o["completeness_dist"] == 0.0
     assert o["dist_mean_abs_z"] > extra["dist_mean_abs_z"]          # the ceiling is above the noise floor
     assert rows["another_retrain"]["completeness_dist"] >= 0.8, rows["another_retrain"]
+    # the trained (shadow) attacker, the second attack of issue 11 (rec: interactions, whose
+    # validation interactions are the never-trained non-members): the same statements
+    assert o["shadow_auc"] > r["shadow_auc_high"], (kind, o, r)
+    assert r["shadow_auc_low"] <= 0.5 <= r["shadow_auc_high"], (kind, r)
+    assert o["completeness_shadow"] == 0.0
 
 
 def test_forgetting_table_on_links():
@@ -544,3 +549,4 @@ def test_forgetting_table_on_samples():
     assert r["holdout_auc_low"] <= 0.5 <= r["holdout_auc_high"]
     assert o["holdout_auc_low"] <= r["holdout_auc_high"]
     assert math.isnan(o["completeness_holdout"]) and "cannot tell forgetting" in o["completeness_holdout_note"]
+    assert r["shadow_auc_low"] <= 0.5 <= r["shadow_auc_high"]   # the trained attacker: available on samples

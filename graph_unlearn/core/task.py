@@ -111,6 +111,14 @@ class UnlearningTask:
         the per-sample loss."""
         raise NotImplementedError(f"{type(self).__name__} gives no element scores")
 
+    def attack_features(self, model: nn.Module, holdout: Any = None, original_data: bool = False):
+        """Per-element features for the trained (shadow) attacker of the yardstick
+        (:func:`~graph_unlearn.metrics.holdout.shadow_attack_auc`): a dict of ``"member"``
+        (retained training elements), ``"nonmember"`` (never-trained elements other than
+        :math:`D_h`), ``"forget"`` and ``"holdout"`` feature tensors, or ``None`` where the task
+        has no such sets (the yardstick then reports the shadow attack as unavailable)."""
+        return None
+
     def deleted(self) -> dict:
         """The audit's record of what was deleted (kind, count, SHA-256 of the sorted ids)."""
         from .audit import request_digest

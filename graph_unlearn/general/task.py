@@ -301,6 +301,38 @@ class SampleTask(UnlearningTask):
         model.train(was)
         return forget, held
 
+    @torch.no_grad()
+    def attack_features(self, model, holdout=None, original_data: bool = False, max_members: int = 20000):
+        """Features for the trained (shadow) attacker: minus the per-sample loss, and for a
+        classifier (class scores ``[n, c]``, one label per row) the confidence features of
+        :func:`~graph_unlearn.metrics.node.confidence_features`; members = retained training
+        samples (at most ``max_members``, a fixed draw), non-members = the test samples; ``None``
+        without a holdout or test samples."""
+        from ..metrics.node import confidence_features
+
+        if holdout is None or self.data.x_test is None or not len(self.data.x_test):
+            return None
+        was = model.training
+        model.eval()
+        p = next(iter(model.parameters()), None)
+        dev = p.device if p is not None else self.device
+        pb = self._problem
+
+        def feats(x, y):
+            x, y = torch.as_tensor(x).to(dev), torch.as_tensor(y).to(dev)
+            out = model(x)
+            f = [-pb.loss(out, y, reduction="none").reshape(len(x), -1).mean(1, keepdim=True).double()]
+            if out.dim() == 2 and out.size(1) > 1 and y.dim() == 1 and not y.is_floating_point():
+                f.append(confidence_features(out, y))
+            return torch.cat(f, 1)
+
+        pick = torch.randperm(len(pb.xr), generator=torch.Generator().manual_seed(0))[:max_members]
+        x, y = (holdout.x_holdout, holdout.y_holdout) if hasattr(holdout, "x_holdout") else holdout
+        out = {"member": feats(pb.xr[pick], pb.yr[pick]), "nonmember": feats(self.data.x_test, self.data.y_test),
+               "forget": feats(pb.xf, pb.yf), "holdout": feats(x, y)}
+        model.train(was)
+        return out
+
     def evaluate(self, model, reference=None, **kw) -> dict:
         """:func:`~graph_unlearn.general.evaluate.evaluate_general` (``reference``: retrain)."""
         from .evaluate import evaluate_general

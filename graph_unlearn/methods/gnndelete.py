@@ -31,7 +31,7 @@ Args:
     init: ``"identity"`` (default; the operator starts as a no-op) or ``"ones"``
         (the official ``ones / 1000``).
     layerwise: train each operator on its own layer's loss only (default True).
-    batch_size: with sampled steps (``unlearn(..., sampling=[...])``, link prediction), the
+    batch_size: with sampled steps (``unlearn(..., sampling=[...])``, links and nodes), the
         affected nodes drawn per step for the Neighbourhood Influence term (``None``: all); each
         step then runs on a subgraph sampled around them, D_f's endpoints and the random pairs,
         with the frozen original's outputs on the same subgraph as targets, so a step costs what
@@ -198,8 +198,9 @@ class GNNDelete(GraphUnlearner):
         def objective(step):
             student.train()
             rows, a_idx, r_idx, targets = view(gen, anchors, randoms)
-            _, layers = student(ops.x, ops.graph, return_layers=True, **({} if rows is None else {"nodes": rows}))
-            layers_q = layers if ops.same_view else student(ops.query_x, ops.query_graph, return_layers=True)[1]
+            kw = {} if rows is None else {"nodes": rows}
+            _, layers = student(ops.x, ops.graph, return_layers=True, **kw)
+            layers_q = layers if ops.same_view else student(ops.query_x, ops.query_graph, return_layers=True, **kw)[1]
             total, logs = 0.0, {}
             for l, (h, hq, t) in enumerate(zip(layers, layers_q, targets)):
                 dec = F.mse_loss(torch.cat([hq[a] for a in a_idx], -1), torch.cat([t[r] for r in r_idx], -1))
@@ -219,8 +220,9 @@ class GNNDelete(GraphUnlearner):
                                       "operator_change": moved}
 
     def _sampled_views(self, ops, base, endpoints):
-        """Sampled steps (:class:`~graph_unlearn.tasks.graph.SampledEdgeTaskOps`): each step's view
-        is a subgraph sampled around D_f's endpoints, the random nodes of the Deleted Edge
+        """Sampled steps (:class:`~graph_unlearn.tasks.graph.SampledEdgeTaskOps`,
+        :class:`~graph_unlearn.tasks.graph.SampledNodeTaskOps`): each step's view is a subgraph
+        sampled around D_f's endpoints (nodes: :math:`V_f`), the random nodes of the Deleted Edge
         Consistency pairs and ``batch_size`` affected nodes drawn for the Neighbourhood Influence
         term, with the frozen original's layer outputs on the same subgraph as its targets.
         Returns ``view(gen, anchors, randoms)`` and the layers' widths."""

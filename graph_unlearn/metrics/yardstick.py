@@ -8,6 +8,12 @@ task and returns one row each:
 * ``holdout_auc`` (with ``_low`` / ``_high``, a bootstrap 95% interval): the own-score attack of
   :math:`D_f` against the matched holdout :math:`D_h` (:func:`~graph_unlearn.metrics.holdout.holdout_attack_auc`;
   0.5 = cannot tell :math:`D_f` from never-seen data), where a holdout exists;
+* ``shadow_auc`` (with interval) and ``completeness_shadow``: the trained (shadow) attacker
+  (:func:`~graph_unlearn.metrics.holdout.shadow_attack_auc`: logistic regression on the task's
+  per-element features, members = retained training elements, non-members = never-trained
+  elements other than :math:`D_h`, asked about :math:`D_f` against :math:`D_h`), where the task
+  gives those sets (:meth:`~graph_unlearn.core.task.UnlearningTask.attack_features`; links,
+  nodes, samples) and a holdout exists; ``shadow_note`` says why not otherwise;
 * ``dist_mean_abs_z`` (with interval) and ``dist_ks``: the forget-set scores' distance to the band
   of the retrains (:func:`~graph_unlearn.metrics.retrain_distance.retrain_distance`); the last
   retrain is kept out of the band and reported as ``retrain_extra``, the noise floor;
@@ -72,13 +78,9 @@ def forgetting_table(task, candidates: Mapping[str, torch.nn.Module], *, origina
         rows[name] = row
     if "original" in attacks:
         band_auc = float(np.mean([holdout_attack_auc(_np(f), _np(h), n_boot=0).value for f, h in band_scores]))
-        ref = attacks["retrain"]
-        for name, est in attacks.items():
-            c = completeness(est, band_auc, attacks["original"], noise=ref.half_width)
-            rows[name].update(completeness_holdout=c.value, completeness_holdout_low=c.low,
-                              completeness_holdout_high=c.high)
-            if not c.defined:
-                rows[name]["completeness_holdout_note"] = c.reason
+        _complete(rows, attacks, band_auc, "holdout")
+    _shadow(rows, task, {"original": original, "retrain": retrains[0], **models}, retrains[1:-1], holdout,
+            seed=seed, n_boot=n_boot)
     floor, ceiling = dist["retrain_extra"].mean_abs_z, dist["original"].mean_abs_z
     for name in rows:
         if name == "retrain":   # one of the band's own seeds: its distance to the band says nothing
@@ -103,6 +105,45 @@ def forgetting_table(task, candidates: Mapping[str, torch.nn.Module], *, origina
         if not c.defined:
             rows[name]["completeness_dist_note"] = c.reason
     return rows
+
+
+def _complete(rows: dict, attacks: Mapping[str, Any], band_auc: float, key: str) -> None:
+    """``completeness_<key>`` per row from the attack ``Estimate``s: against the band's mean AUC,
+    the original's as the do-nothing end, retrain's interval as the noise."""
+    for name, est in attacks.items():
+        c = completeness(est, band_auc, attacks["original"], noise=attacks["retrain"].half_width)
+        rows[name].update({f"completeness_{key}": c.value, f"completeness_{key}_low": c.low,
+                           f"completeness_{key}_high": c.high})
+        if not c.defined:
+            rows[name][f"completeness_{key}_note"] = c.reason
+
+
+def _shadow(rows: dict, task, models: Mapping[str, torch.nn.Module], more_band: Sequence[torch.nn.Module],
+            holdout: Any, *, seed: int, n_boot: int) -> None:
+    """The shadow attacker's columns (``shadow_auc``, ``completeness_shadow``) where the task
+    gives attack features; ``shadow_note`` on every row otherwise."""
+    from .holdout import shadow_attack_auc
+
+    def attack(model, original_data=False, boot=n_boot):
+        sets = task.attack_features(model, holdout, original_data=original_data)
+        if sets is None:
+            return None
+        return shadow_attack_auc(sets["member"], sets["nonmember"], sets["forget"], sets["holdout"], seed=seed,
+                                 n_boot=boot)
+
+    attacks = {}
+    for name, model in models.items():
+        est = attack(model, original_data=(name == "original"))
+        if est is None:
+            note = ("unavailable: no matched holdout, or no member / non-member sets in this task to train "
+                    "an attacker on")
+            for row in rows.values():
+                row["shadow_note"] = note
+            return
+        attacks[name] = est
+        rows[name].update(shadow_auc=est.value, shadow_auc_low=est.low, shadow_auc_high=est.high)
+    band_auc = float(np.mean([attacks["retrain"].value] + [attack(m, boot=0).value for m in more_band]))
+    _complete(rows, attacks, band_auc, "shadow")
 
 
 def met_only_where_original_fails(rows: Mapping[str, Mapping[str, float]], key: str, target, *,

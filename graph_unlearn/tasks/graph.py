@@ -23,6 +23,7 @@ from typing import Any, Callable
 import torch
 
 from ..core.distributed import shard
+from ..data.graph import Graph
 from ..core.task import StepLosses, UnlearningTask, register_task
 from ..models.adapter import GraphModel, ModelConfig, as_graph_model, unwrap
 from ..requests.edge import EdgeUnlearningProblem
@@ -117,15 +118,11 @@ class GraphTask(UnlearningTask):
         if isinstance(sampling, str) and explicit:
             raise ValueError(f"{unlearner.name}: sampling must be 'auto', 'full' or the fanouts per hop "
                              f"(e.g. [10, 10]), got {sampling!r}")
-        if explicit and td.task != "link":
-            raise ValueError(f"{unlearner.name}: sampled steps are implemented for link prediction; node tasks "
-                             f"run on the full graph (sampling='full')")
         if explicit and not unlearner.samples_graphs:
             raise ValueError(f"{unlearner.name} runs on the full graph only (its terms need whole-graph node "
                              f"masks or gradients): use sampling='full'")
-        if td.task == "link":
-            fanouts = resolve_fanouts(sampling, problem.retain.size(1), getattr(net, "num_layers", 0),
-                                      problem.x is not None)
+        size = problem.retain.size(1) if td.task == "link" else problem.query_graph.num_edges // 2
+        fanouts = resolve_fanouts(sampling, size, getattr(net, "num_layers", 0), problem.x is not None)
         if fanouts is not None and not unlearner.samples_graphs:
             fanouts, note = None, f"{unlearner.name} runs on the full graph only"
         task = cls(net, problem, td, request, unlearner.device, model, time.perf_counter() - start, fanouts, note)
@@ -210,6 +207,8 @@ class GraphTask(UnlearningTask):
         the forgotten nodes on the query view (nodes)."""
         problem = self._view(model)
         if self.kind == "node":
+            if self.ops.sampled:
+                return self.ops.fixed_forget_logits(model, problem.query_x)
             return problem.outputs(model, query=True)[problem.forget_nodes]
         if not hasattr(model, "decode"):
             return None
@@ -238,6 +237,48 @@ class GraphTask(UnlearningTask):
         hold = holdout if holdout is not None else problem.split.holdout_pos
         return (net.decode(z, problem.forget),
                 None if hold is None else net.decode(z, torch.as_tensor(hold, device=dev).long()))
+
+    @torch.no_grad()
+    def attack_features(self, model, holdout=None, original_data: bool = False, max_members: int = 20000):
+        """Per-element features for the trained (shadow) attacker of the yardstick
+        (:func:`~graph_unlearn.metrics.holdout.shadow_attack_auc`): ``{"member", "nonmember",
+        "forget", "holdout"}``, or ``None`` without a holdout. Links: logit, endpoint cosine and
+        log norm product (``_edge_features``) on the retained graph (``original_data``: the
+        training graph before the deletion); members = retained training edges, non-members = the
+        validation positives. Nodes: :func:`~graph_unlearn.metrics.node.confidence_features` of
+        the full-data logits; members = retained training nodes other than :math:`V_f`,
+        non-members = test nodes. At most ``max_members`` members (a fixed draw, seed 0)."""
+        from ..metrics.node import confidence_features
+        from .link_prediction import _edge_features
+        from .node_classification import attack_members, full_data_logits
+
+        net = as_graph_model(model, self.kind, getattr(self.model, "model_config", None))
+        net.eval()
+        problem = self._view(net)
+        split = problem.split
+
+        def cap(ids: torch.Tensor) -> torch.Tensor:   # the same draw for every model
+            n = ids.size(-1)
+            if n <= max_members:
+                return ids
+            pick = torch.randperm(n, generator=torch.Generator().manual_seed(0))[:max_members].to(ids.device)
+            return ids.index_select(-1, pick)
+
+        if self.kind == "node":
+            hold = holdout if holdout is not None else split.holdout_idx
+            if hold is None:
+                return None
+            feats = confidence_features(full_data_logits(net, problem), split.y)
+            return {"member": feats[cap(attack_members(problem))], "nonmember": feats[split.test_idx],
+                    "forget": feats[problem.forget_nodes],
+                    "holdout": feats[torch.as_tensor(hold, device=feats.device).long()]}
+        hold = holdout if holdout is not None else split.holdout_pos
+        if hold is None or not hasattr(net, "decode"):
+            return None
+        z = net(split.x, split.graph()) if original_data else net(problem.x, problem.graph)
+        sets = {"member": cap(problem.retain), "nonmember": split.val_pos, "forget": problem.forget,
+                "holdout": torch.as_tensor(hold, device=z.device).long()}
+        return {name: _edge_features(z, edges.to(z.device), net.decode) for name, edges in sets.items()}
 
     def deleted(self) -> dict:
         from ..core.audit import request_digest
@@ -431,7 +472,23 @@ class EdgeTaskOps:
         return {"epochs": info["epochs"], "best_val_auroc": info["best_val_auroc"]}
 
 
-class SampledEdgeTaskOps(EdgeTaskOps):
+class ForgetBatches:
+    """The forget set covered in batches of :data:`FORGET_BATCH` elements over sampled steps: each
+    step takes the next batch of a random order of the forget set, a new order after each pass."""
+
+    def _next_forget_batch(self, gen, k: int, device):
+        """The next step's positions in the forget set (of ``k`` elements), ``None`` for all of it."""
+        size = FORGET_BATCH   # read when used (a module setting)
+        if size is None or k <= size:
+            return None
+        if getattr(self, "_forget_order", None) is None or self._forget_pos >= k:
+            self._forget_order, self._forget_pos = torch.randperm(k, generator=gen).to(device), 0
+        idx = self._forget_order[self._forget_pos:self._forget_pos + size]
+        self._forget_pos += idx.numel()
+        return idx
+
+
+class SampledEdgeTaskOps(ForgetBatches, EdgeTaskOps):
     """:class:`EdgeTaskOps` whose steps run on sampled subgraphs (mini-batch unlearning).
 
     :meth:`draw` draws the step's retained batch from the same pool as the full-graph ops, then
@@ -467,8 +524,7 @@ class SampledEdgeTaskOps(EdgeTaskOps):
         self.sampler = NeighborSampler(base, self.fanouts, backend, exclude=exclude)
         self._forget_sub = None
         self.x = self.graph = self.query_x = self.query_graph = None   # set by draw()
-        self.forget_batch, self.forget_index = FORGET_BATCH, None
-        self._forget_order, self._forget_pos = None, 0
+        self.forget_index = None
 
     def draw(self, gen, batch_size=None, scope: str = "all", retain: bool = True):
         sel = super().draw(gen, batch_size, scope, retain)
@@ -480,7 +536,7 @@ class SampledEdgeTaskOps(EdgeTaskOps):
         and the ``paired`` node ids (tensors aligned with D_f's columns, batched with them; global
         ids) and make it the view (``x``, ``graph``, ``forget``, ``forget_nodes`` in its local
         ids); returns it."""
-        self.forget_index = idx = self._next_forget_batch(gen)
+        self.forget_index = idx = self._next_forget_batch(gen, self.problem.forget.size(1), self.problem.forget.device)
         forget = self.problem.forget if idx is None else self.problem.forget[:, idx]
         seeds = [forget.reshape(-1), *(p if idx is None else p[idx] for p in paired)]
         if nodes is not None:
@@ -492,17 +548,6 @@ class SampledEdgeTaskOps(EdgeTaskOps):
         self.forget_nodes = self.forget.flatten().unique()
         self.subgraph = sub
         return sub
-
-    def _next_forget_batch(self, gen):
-        """The next step's rows of D_f (the class docstring), ``None`` for all of it."""
-        k = self.problem.forget.size(1)
-        if self.forget_batch is None or k <= self.forget_batch:
-            return None
-        if self._forget_order is None or self._forget_pos >= k:
-            self._forget_order, self._forget_pos = torch.randperm(k, generator=gen).to(self.problem.forget.device), 0
-        idx = self._forget_order[self._forget_pos:self._forget_pos + self.forget_batch]
-        self._forget_pos += idx.numel()
-        return idx
 
     def outputs(self, model, query: bool = False, with_embedding: bool = False):
         from ..data.sampling import node_ids_kw
@@ -546,14 +591,154 @@ class SampledEdgeTaskOps(EdgeTaskOps):
         return super().retrain(model, config, progress)
 
 
+class SampledNodeTaskOps(ForgetBatches):
+    """The node problem's task-level interface (:class:`NodeUnlearningProblem`'s members) with
+    steps on sampled subgraphs (mini-batch unlearning for node and feature deletion).
+
+    Each step samples ``fanouts`` neighbours per hop on the *original* graph around the step's
+    batch of retained training nodes and of :math:`V_f` (covered in batches of
+    :data:`FORGET_BATCH` when larger), and builds both views on that one node set, so that they
+    share local ids: the query view (original features and edges, where :math:`V_f` is asked
+    about) and the retained view (the problem's features, with a node deletion's edges at
+    :math:`V_f` dropped). ``x``, ``graph``, ``query_x``, ``query_graph``, ``forget_nodes`` and
+    ``y`` are then the step's, the batch is returned in local ids. A retained node's sampled
+    neighbours may include deleted nodes, whose edges the retained view then drops: it sees
+    fewer than ``fanouts`` neighbours there, never a deleted one."""
+
+    task = "node"
+    same_view = False
+    sampled = True
+
+    def __init__(self, problem, fanouts, backend: str = "auto"):
+        from ..data.sampling import NeighborSampler
+
+        self.problem, self.fanouts = problem, list(fanouts)
+        self.sampler = NeighborSampler(problem.query_graph, self.fanouts, backend)
+        self.num_nodes, self.hop_masks, self.forget = problem.num_nodes, problem.hop_masks, problem.forget_nodes
+        self.forget_nodes, self.y = problem.forget_nodes, problem.y   # global until the first draw()
+        self.x = self.graph = self.query_x = self.query_graph = None    # set by draw()
+        self.forget_index, self._forget_sub = None, None
+        self._deleted = torch.zeros(problem.num_nodes, dtype=torch.bool, device=problem.forget_nodes.device)
+        if problem.kind == "nodes":
+            self._deleted[problem.forget_nodes] = True
+
+    # the pools batches are drawn from: the problem's (global ids)
+    def retain_select(self, gen, batch_size=None, scope: str = "all"):
+        return self.problem.retain_select(gen, batch_size, scope)
+
+    @property
+    def retrain_nodes(self):
+        return self.problem.retain_nodes
+
+    def draw(self, gen, batch_size=None, scope: str = "all", retain: bool = True):
+        sel = shard(self.retain_select(gen, batch_size, scope)) if retain else None
+        sub = self.view_around(gen, sel)
+        return None if sel is None else sub.local(sel)
+
+    def view_around(self, gen, nodes=None, paired=()):
+        """Sample the step's subgraph around :math:`V_f` (the step's batch of it), ``nodes`` and
+        the ``paired`` node ids (aligned with :math:`V_f`, batched with it) and make it the view;
+        returns it."""
+        forget = self.problem.forget_nodes
+        self.forget_index = idx = self._next_forget_batch(gen, forget.numel(), forget.device)
+        forget = forget if idx is None else forget[idx]
+        seeds = [forget, *(p if idx is None else p[idx] for p in paired)]
+        if nodes is not None:
+            seeds.append(nodes.reshape(-1))
+        sub = self.sampler.sample(torch.cat(seeds), gen)
+        self._set_view(sub, forget)
+        return sub
+
+    def _set_view(self, sub, forget):
+        p = self.problem
+        self.query_x, self.query_graph = sub.features(p.query_x), sub.graph
+        self.x, self.graph = sub.features(p.x), sub.graph
+        gone = self._deleted[sub.nodes]
+        if bool(gone.any()):   # a node deletion: the retained view has no edge at a deleted node
+            ei = sub.graph.edge_index
+            self.graph = Graph(ei[:, ~(gone[ei[0]] | gone[ei[1]])], sub.num_nodes, undirected=False)
+        self.forget_nodes, self.y, self.subgraph = sub.local(forget), p.y[sub.nodes], sub
+
+    def outputs(self, model, query: bool = False, with_embedding: bool = False):
+        from ..data.sampling import node_ids_kw
+        from .node_classification import _model_out
+
+        if self.graph is None:
+            raise RuntimeError("SampledNodeTaskOps.outputs before draw(): a sampled step starts with draw()")
+        x, g = (self.query_x, self.query_graph) if query else (self.x, self.graph)
+        kw = node_ids_kw(model, self.subgraph.nodes)
+        if not with_embedding:
+            return model(x, g, **kw)
+        return _model_out(lambda *a, **k: model(*a, **k, **kw), x, g, True)
+
+    def retain_loss(self, model, z, sel):
+        from .node_classification import node_ce_loss
+
+        return node_ce_loss(z, self.y, sel)
+
+    def forget_loss(self, model, zq):
+        from .node_classification import node_ce_loss
+
+        return node_ce_loss(zq, self.y, self.forget_nodes)
+
+    @staticmethod
+    def retain_logits(model, z, sel):
+        return z[sel]
+
+    @staticmethod
+    def select_nodes(sel):
+        return sel
+
+    def forget_logits(self, model, zq):
+        return zq[self.forget_nodes]
+
+    def anchors(self, gen):
+        """As the problem's (global ids; the sampled views map them to the step's rows)."""
+        return self.problem.anchors(gen)
+
+    def forget_subgraph(self):
+        """One subgraph sampled around :math:`V_f` (seed 0), the same for every call."""
+        if self._forget_sub is None:
+            self._forget_sub = self.sampler.sample(self.problem.forget_nodes, torch.Generator().manual_seed(0))
+        return self._forget_sub
+
+    @torch.no_grad()
+    def fixed_forget_logits(self, model, x=None):
+        """``model``'s logits of :math:`V_f` (in order) queried on :meth:`forget_subgraph` with
+        the original data (``x`` = the query features on the model's device)."""
+        from ..data.sampling import node_ids_kw
+
+        sub = self.forget_subgraph()
+        x = self.problem.query_x if x is None else x
+        dev = x.device
+        z = model(sub.features(x), sub.graph.to(dev), **node_ids_kw(model, sub.nodes.to(dev)))
+        return z[sub.local(self.problem.forget_nodes).to(dev)]
+
+    def influence_losses(self, model, gen):
+        raise ValueError("GIF's influence terms need whole-graph gradients: it runs on the full graph "
+                         "(sampling='full')")
+
+    def retrain(self, model, config=None, progress: bool = False) -> dict:
+        from dataclasses import replace
+
+        from ..models.training import TrainConfig
+        from .node_classification import NODE_TRAIN, train_node_classifier
+
+        p = self.problem
+        config = NODE_TRAIN if config is None or config == TrainConfig() else config
+        if config.fanouts is None:
+            config = replace(config, fanouts=self.fanouts)
+        info = train_node_classifier(model, p.x, p.graph, p.y, p.retain_nodes, p.split.val_idx, config, progress)
+        return {"epochs": info["epochs"], "best_val_acc": info["best_val_acc"], "config": config}
+
+
 def task_ops(problem, fanouts=None, backend: str = "auto"):
     """The task-level interface of a problem (see :class:`EdgeTaskOps`); with ``fanouts``, its
-    sampled form (:class:`SampledEdgeTaskOps`; link prediction only)."""
+    sampled form (:class:`SampledEdgeTaskOps`, :class:`SampledNodeTaskOps`)."""
     if isinstance(problem, EdgeUnlearningProblem):
         return EdgeTaskOps(problem) if fanouts is None else SampledEdgeTaskOps(problem, fanouts, backend)
     if fanouts is not None:
-        raise ValueError("sampled steps are implemented for link prediction; node tasks run on the full graph "
-                         "(sampling='full')")
+        return SampledNodeTaskOps(problem, fanouts, backend)
     if hasattr(problem, "retain_loss") and hasattr(problem, "forget_loss"):
         return problem
     raise ValueError(f"unsupported unlearning problem {type(problem).__name__}")

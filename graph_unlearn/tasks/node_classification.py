@@ -182,11 +182,14 @@ def node_ce_loss(logits: torch.Tensor, y: torch.Tensor, idx: torch.Tensor) -> to
 
 def train_node_classifier(model, x: torch.Tensor, graph: Graph, y: torch.Tensor, train_idx: torch.Tensor,
                           val_idx: torch.Tensor, config=None, progress: bool = False) -> dict:
-    """Train ``model`` (output width = number of classes) in place, full batch, Adam; stop when
+    """Train ``model`` (output width = number of classes) in place with Adam; stop when
     validation accuracy has not improved for ``patience`` evaluations and restore the best state.
     ``config`` is a :class:`~graph_unlearn.TrainConfig` (``epochs``, ``lr``, ``weight_decay``,
-    ``patience``, ``eval_every``; the edge-sampling fields are ignored); default
-    :data:`NODE_TRAIN`. Returns ``{"epochs", "best_val_acc", "history"}``."""
+    ``patience``, ``eval_every``; ``neg_ratio`` is ignored); default :data:`NODE_TRAIN`. With
+    ``config.fanouts`` each epoch is one step on ``batch_size`` random training nodes, on the
+    subgraph sampled around them (:class:`~graph_unlearn.data.sampling.NeighborSampler`), and
+    validation runs on a subgraph sampled once around the validation nodes. Returns
+    ``{"epochs", "best_val_acc", "history"}``."""
     from ..models.training import TrainConfig, fit_early_stopping
 
     cfg = config or NODE_TRAIN
@@ -194,8 +197,31 @@ def train_node_classifier(model, x: torch.Tensor, graph: Graph, y: torch.Tensor,
         raise ValueError(f"config must be a TrainConfig, got {type(cfg).__name__}")
     if train_idx.numel() == 0:
         raise ValueError("no training nodes")
-    return fit_early_stopping(model, lambda: node_ce_loss(model(x, graph), y, train_idx),
-                              lambda: (model(x, graph)[val_idx].argmax(-1) == y[val_idx]).float().mean(),
+    if cfg.fanouts is None:
+        return fit_early_stopping(model, lambda: node_ce_loss(model(x, graph), y, train_idx),
+                                  lambda: (model(x, graph)[val_idx].argmax(-1) == y[val_idx]).float().mean(),
+                                  cfg, progress, "train", metric="val_acc")
+    from ..core.distributed import shard
+    from ..data.sampling import NeighborSampler
+
+    # sampled: each epoch one step on a random batch of ``batch_size`` training nodes, on the
+    # subgraph sampled around them; validation on a subgraph sampled once around the validation nodes
+    sampler, gen = NeighborSampler(graph, cfg.fanouts), torch.Generator().manual_seed(cfg.seed)
+    n = train_idx.numel() if cfg.batch_size is None else min(cfg.batch_size, train_idx.numel())
+
+    def loss_fn():
+        batch = train_idx
+        if n < train_idx.numel():
+            batch = train_idx[torch.randperm(train_idx.numel(), generator=gen)[:n].to(train_idx.device)]
+        batch = shard(batch)
+        sub = sampler.sample(batch, gen)
+        return F.cross_entropy(model(sub.features(x), sub.graph)[sub.local(batch)], y[batch])
+
+    val_sub = sampler.sample(val_idx, torch.Generator().manual_seed(cfg.seed + 1))
+    val_rows = val_sub.local(val_idx)
+    return fit_early_stopping(model, loss_fn,
+                              lambda: (model(val_sub.features(x), val_sub.graph)[val_rows].argmax(-1)
+                                       == y[val_idx]).float().mean(),
                               cfg, progress, "train", metric="val_acc")
 
 
@@ -396,16 +422,26 @@ def build_node_problem(split: NodeSplit, nodes: torch.Tensor, kind: str,
 # evaluation
 
 @torch.no_grad()
-@torch.no_grad()
-def node_scores(model, problem: NodeUnlearningProblem) -> torch.Tensor:
-    """Every node's own score for the matched-holdout attack: the log-probability of its true
-    class, queried on the full data (the split's ``full_x`` / ``full_graph`` when it withheld a
-    holdout, else the query view)."""
+def full_data_logits(model, problem: NodeUnlearningProblem) -> torch.Tensor:
+    """Every node's class logits queried on the full data (the split's ``full_x`` /
+    ``full_graph`` when it withheld a holdout, else the query view): what the attacks look at."""
     split = problem.split
     x = split.full_x if split.full_x is not None else problem.query_x
     g = split.full_graph if split.full_graph is not None else problem.query_graph
-    logits = _model_out(model, x, g)
-    return logits.log_softmax(-1).gather(1, split.y.view(-1, 1)).squeeze(1)
+    return _model_out(model, x, g)
+
+
+def node_scores(model, problem: NodeUnlearningProblem) -> torch.Tensor:
+    """Every node's own score for the matched-holdout attack: the log-probability of its true
+    class on the full data (:func:`full_data_logits`)."""
+    return full_data_logits(model, problem).log_softmax(-1).gather(1, problem.split.y.view(-1, 1)).squeeze(1)
+
+
+def attack_members(problem: NodeUnlearningProblem) -> torch.Tensor:
+    """The membership attacker's members: retained training nodes other than :math:`V_f` (a
+    feature deletion keeps :math:`V_f`'s labels in training, but the attacker must not be taught
+    on the nodes it is asked about)."""
+    return problem.retain_nodes[~torch.isin(problem.retain_nodes, problem.forget_nodes)]
 
 
 def evaluate_node_unlearning(model, problem: NodeUnlearningProblem, reference=None, *, seed: int = 0) -> dict:
@@ -436,8 +472,7 @@ def evaluate_node_unlearning(model, problem: NodeUnlearningProblem, reference=No
     out = node_accuracies(z, split.y, test=split.test_idx, retain=problem.retain_nodes)
     out["forget_acc"] = node_accuracies(zq, split.y, forget=problem.forget_nodes)["forget_acc"]
     zf = zq[problem.forget_nodes]
-    members = problem.retain_nodes[~torch.isin(problem.retain_nodes, problem.forget_nodes)]
-    out["mia_auc"] = node_membership_auc(z, split.y, members, split.test_idx, zf,
+    out["mia_auc"] = node_membership_auc(z, split.y, attack_members(problem), split.test_idx, zf,
                                          split.y[problem.forget_nodes], seed=seed)
     if split.holdout_idx is not None:
         from ..metrics import holdout_attack_auc
