@@ -42,8 +42,9 @@ from rec_unlearning import clean  # noqa: E402
 
 from recsys.data import load_dataset  # noqa: E402
 from recsys.evaluation import evaluate  # noqa: E402
-from recsys.experiment import MIN_VALID_SHARE, TRAIN, TUNING_SEED, train_original, tune_mmrecun  # noqa: E402
-from recsys.requests import sample_request  # noqa: E402
+from recsys.experiment import (MIN_VALID_SHARE, TRAIN, TUNING_SEED, holdout_attack, train_original,  # noqa: E402
+                               tune_mmrecun)
+from recsys.requests import sample_request, withhold_holdout  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "results"
 MODELS = ("lightgcn", "freedom", "vbpr")
@@ -64,14 +65,15 @@ def short(opts: dict) -> str:
     return ", ".join(f"{k} {opts[k]:g}" for k in KEYS)
 
 
-def reference(model, data, kind: str) -> dict:
+def reference(model, data, kind: str, request, hold) -> dict:
     """The tuning request's numbers for the untouched original (what ``tune_mmrecun`` compares with)."""
-    deletion = sample_request(data, kind, FRACTION, seed=TUNING_SEED).apply(data)
+    deletion = request.apply(data)
     forget = (deletion.forget_user, deletion.forget_item)
     ev = evaluate(model, deletion.retained, None, forget, splits=("valid", "forget"))
     return {"valid_recall20": ev["valid_recall20"], "forget_recall20": ev.get("forget_recall20"),
             "target": None if kind == "modality" else
             (ev["valid_recall20"] if kind == "interactions" else 20.0 / data.num_items),
+            "holdout_auc": holdout_attack(model, data, request, hold)(model, original_data=True),
             "forget_interactions": int(deletion.num_forget)}
 
 
@@ -95,11 +97,17 @@ def choose(kind: str, per_model: dict) -> dict:
             "rank_of_previous": 1 + ranked.index(next(r for r in rows if r["previous_defaults"])), "rows": rows}
 
 
-def shipped_line(choice: dict) -> str:
-    """Whether ``MMRecUn.KIND_DEFAULTS`` (read from the code, not typed in) are the chosen settings."""
+def shipped_now() -> dict:
+    """``MMRecUn.KIND_DEFAULTS`` as the code has them (the grid's keys only)."""
     from recsys.methods import MMRecUn
 
-    ships = {kind: {k: MMRecUn.KIND_DEFAULTS.get(kind, {}).get(k) for k in KEYS} for kind in choice}
+    return {kind: {k: d.get(k) for k in KEYS} for kind, d in MMRecUn.KIND_DEFAULTS.items()}
+
+
+def shipped_line(choice: dict) -> str:
+    """Whether ``MMRecUn.KIND_DEFAULTS`` (read from the code, not typed in) are the chosen settings."""
+    now = shipped_now()
+    ships = {kind: now.get(kind, {k: None for k in KEYS}) for kind in choice}
     differ = [kind for kind, c in choice.items() if ships[kind] != c["chosen"]]
     return ("**Shipped.** `MMRecUn.KIND_DEFAULTS` in `recsys/methods/mmrecun.py` are these settings." if not differ
             else f"**Not shipped** for {', '.join(differ)}: `MMRecUn.KIND_DEFAULTS` = {ships}.")
@@ -116,12 +124,23 @@ def write_md(report: dict) -> None:
              f"{report['fraction']:.0%} of the items), drawn with seed {report['tuning_seed']}; the evaluated requests "
              "(seeds 0, 1, 2 in `benchmarks/rec_unlearning.py` and the CLI) are never used, and neither are the test "
              "split or Gold.", "",
-             "Score (`recsys.experiment.tune_mmrecun`, lower is better): cost = |R@20(tuning forget set) - target| / "
-             "max(target, 0.05) + 2 x max(0, 1 - valid R@20 / valid R@20(original)), target = what a never-seen "
-             "interaction gets (the original's validation R@20 for interactions, chance 20 / #items for users and "
-             "items); a modality deletion forgets no interaction, so only the validation term counts (and LightGCN, "
-             "which uses no modality, is not in its mean). The forget term measures completeness (the forget set "
-             "ranked like never-seen data), the validation term utility.", "",
+             "Score (`recsys.experiment.tune_mmrecun`, lower is better), per kind (the cost each kind was tuned "
+             f"with: {', '.join(f'{k} {v}' for k, v in report.get('cost', {}).items())}):", "",
+             "- **attack** (users, items, interactions): cost = |AUC - 0.5| / max(|AUC(original) - 0.5|, 0.05) + 2 x "
+             "max(0, 1 - valid R@20 / valid R@20(original)), AUC = the matched-holdout attack on the tuning request: "
+             "the model's own scores on the tuning forget set against a holdout of the same kind and size drawn with "
+             "it (seed as above) and withheld from the training of that kind's original, so a model that never saw "
+             "the forget set scores 0.5 whatever it recommends. Forgetting past never-seen (AUC below 0.5, the forget "
+             "set marked less familiar than unseen data, which an attacker sees too) costs as much as forgetting "
+             "too little. Each kind has its own original (trained without its holdout).",
+             "- **recall** (the first tuning's cost, `--no-holdout`): cost = |R@20(tuning forget set) - target| / "
+             "max(target, 0.05) + the same validation term, target = what a never-seen interaction gets (the "
+             "original's validation R@20 for interactions, chance 20 / #items for users and items). It drove a "
+             "deleted user's interactions to R@20 0, far below what never-seen users get: the yardstick "
+             "(`rec_yardstick.md`) found the users default over-forgetting (attack AUC 0.000 against retrain's "
+             "0.456), which is why the attack replaced it.",
+             "- **validation only** (modality): a modality deletion forgets no interaction, so only the validation "
+             "term counts (and LightGCN, which uses no modality, is not in its mean).", "",
              f"Choice per kind: the lowest **mean cost over the models** among the settings that keep "
              f"{report['min_valid_share']:.0%} of the original's validation R@20 on **every** model; ties go to fewer "
              "steps. Grid (27 settings): Adam, retain_weight 1, reg 1e-4, batch 2048; lr in {1e-4, 5e-4, 2e-3, 1e-2} x "
@@ -137,10 +156,11 @@ def write_md(report: dict) -> None:
              "key \"tuning\": LightGCN wants lr 30 for users, VBPR diverges there), so no SGD setting is safe on a "
              "user's own model.", "",
              "## Chosen settings", "", shipped_line(report["choice"]), "",
-             "| kind | chosen (Adam) | mean cost | previous defaults' mean cost (rank) | eligible setting found |",
-             "|---|---|---|---|---|"]
+             "| kind | cost | chosen (Adam) | mean cost | previous defaults' mean cost (rank) | eligible setting found |",
+             "|---|---|---|---|---|---|"]
     for kind, c in report["choice"].items():
-        lines.append(f"| {kind} | {short(c['chosen'])} | {c['mean_cost']:.3f} | {c['previous_mean_cost']:.3f} "
+        lines.append(f"| {kind} | {report.get('cost', {}).get(kind, 'recall')} | {short(c['chosen'])} | "
+                     f"{c['mean_cost']:.3f} | {c['previous_mean_cost']:.3f} "
                      f"({c['rank_of_previous']} of {len(c['rows'])}) | "
                      f"{'yes' if c['any_eligible'] else 'NO: none keeps 95% on every model, lowest mean cost taken'} |")
     lines.append("")
@@ -148,21 +168,28 @@ def write_md(report: dict) -> None:
         per_model = report["kinds"][kind]
         models = list(per_model)
         lines += [f"## {kind}", ""]
-        lines.append("Originals on the tuning request: " + "; ".join(
+        cost = report.get("cost", {}).get(kind, "recall")
+        auc = lambda x: f" / {fmt(x.get('holdout_auc'))}" if cost == "attack" else ""  # noqa: E731
+        lines.append(f"Cost: **{cost}**. Originals on the tuning request: " + "; ".join(
             f"{m} valid R@20 {fmt(per_model[m]['original']['valid_recall20'])}, forget R@20 "
-            f"{fmt(per_model[m]['original']['forget_recall20'])}, target {fmt(per_model[m]['original']['target'])}"
+            f"{fmt(per_model[m]['original']['forget_recall20'])}"
+            + (f", holdout attack AUC {fmt(per_model[m]['original'].get('holdout_auc'))}" if cost == "attack"
+               else f", target {fmt(per_model[m]['original']['target'])}")
             for m in models) + ".")
-        lines += ["", "| setting | " + " | ".join(f"{m} valid / forget R@20 / cost" for m in models)
+        head = "valid / forget R@20" + (" / attack AUC" if cost == "attack" else "") + " / cost"
+        lines += ["", "| setting | " + " | ".join(f"{m} {head}" for m in models)
                   + " | mean cost | eligible on every model |", "|---|" + "---|" * (len(models) + 2)]
         order = sorted(range(len(c["rows"])), key=lambda g: c["rows"][g]["mean_cost"])
+        before = report.get("shipped_before", {}).get(kind)
         for g in order:
             r = c["rows"][g]
             name = short(r["setting"]) + (" (previous defaults)" if r["previous_defaults"] else "") \
-                + (" **chosen**" if r["setting"] == c["chosen"] else "")
+                + (" (shipped before this tuning)" if before and r["setting"] == before
+                   and before != c["chosen"] else "") + (" **chosen**" if r["setting"] == c["chosen"] else "")
             cells = [per_model[m]["grid"][g] for m in models]
             lines.append(f"| {name} | " + " | ".join(
-                f"{fmt(x['valid_recall20'])} / {fmt(x['tuning_forget_recall20'])} / {x['cost']:.3f}" for x in cells)
-                + f" | {r['mean_cost']:.3f} | {'yes' if r['eligible_on_every_model'] else 'no'} |")
+                f"{fmt(x['valid_recall20'])} / {fmt(x['tuning_forget_recall20'])}{auc(x)} / {x['cost']:.3f}"
+                for x in cells) + f" | {r['mean_cost']:.3f} | {'yes' if r['eligible_on_every_model'] else 'no'} |")
         lines.append("")
     (OUT / "tune_rec_defaults.md").write_text("\n".join(lines))
 
@@ -171,37 +198,61 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--models", default=",".join(MODELS))
     ap.add_argument("--kinds", default=",".join(KINDS))
+    ap.add_argument("--no-holdout", action="store_true",
+                    help="score the forget set by its Recall@20 against a never-seen target instead of the matched-"
+                         "holdout attack (the cost the first tuning used)")
     ap.add_argument("--report-only", action="store_true", help="rebuild the markdown from the JSON")
     args = ap.parse_args()
+    saved = OUT / "tune_rec_defaults.json"
     if args.report_only:
-        return write_md(json.loads((OUT / "tune_rec_defaults.json").read_text()))
+        return write_md(json.loads(saved.read_text()))
     torch.set_num_threads(1)
     t0 = time.time()
     data = load_dataset("ml100k-mm")
     kinds = args.kinds.split(",")
+    stored = json.loads(saved.read_text()) if saved.exists() else {}
     report = {"env": f"{platform.node() or 'cpu'} ({platform.machine()}), torch {torch.__version__}, 1 thread, cpu",
               "train": TRAIN, "fraction": FRACTION, "tuning_seed": TUNING_SEED, "min_valid_share": MIN_VALID_SHARE,
-              "grid": ADAM_GRID, "previous_defaults": PREVIOUS, "originals": {}, "kinds": {k: {} for k in kinds}}
+              "grid": ADAM_GRID, "previous_defaults": PREVIOUS, "originals": {}, "kinds": {k: {} for k in kinds},
+              "cost": {k: ("validation only" if k == "modality" else "recall" if args.no_holdout else "attack")
+                       for k in kinds},
+              "shipped_before": shipped_now()}
     for model_name in args.models.split(","):
-        t = time.time()
-        model, hist = train_original(data, model_name, 0)
-        report["originals"][model_name] = {k: hist[k] for k in ("best_epoch", "epochs", "best_valid_recall20")}
-        print(f"[{time.time() - t0:.0f}s] {model_name}: trained in {time.time() - t:.0f}s, "
-              f"valid R@20 {hist['best_valid_recall20']:.4f}", flush=True)
+        plain = None    # the original trained on all the data (modality; every kind with --no-holdout)
         for kind in kinds:
+            t = time.time()
+            request, hold = None, None
+            if kind != "modality" and not args.no_holdout:
+                # a matched holdout drawn with the tuning request and withheld from this original's training
+                request, hold_request = sample_request(data, kind, FRACTION, seed=TUNING_SEED, holdout=True)
+                run_data, hold = withhold_holdout(data, hold_request)
+                model, hist = train_original(run_data, model_name, 0)
+            else:
+                run_data = data
+                plain = plain or train_original(data, model_name, 0)
+                model, hist = plain
+                request = sample_request(data, kind, FRACTION, seed=TUNING_SEED)
+            report["originals"][f"{model_name}/{kind}"] = {k: hist[k] for k in ("best_epoch", "epochs",
+                                                                              "best_valid_recall20")}
             if kind == "modality" and not getattr(model, "names", None):
                 continue
-            t = time.time()
-            _, grid = tune_mmrecun(model, data, kind, FRACTION, grid=ADAM_GRID, seed=TUNING_SEED,
-                                   log=lambda *a: None)
-            report["kinds"][kind][model_name] = {"original": reference(model, data, kind), "grid": grid,
-                                                 "seconds": time.time() - t}
+            _, grid = tune_mmrecun(model, run_data, kind, FRACTION, grid=ADAM_GRID, seed=TUNING_SEED,
+                                   log=lambda *a: None, request=request, holdout=hold)
+            report["kinds"][kind][model_name] = {"original": reference(model, run_data, kind, request, hold),
+                                                 "grid": grid, "seconds": time.time() - t}
             print(f"[{time.time() - t0:.0f}s] {model_name}/{kind}: {len(grid)} settings in {time.time() - t:.0f}s",
                   flush=True)
     report["choice"] = {kind: choose(kind, per_model) for kind, per_model in report["kinds"].items() if per_model}
     report["seconds"] = time.time() - t0
+    for kind in stored.get("kinds", {}):   # kinds not run again keep their stored tuning
+        if kind not in report["kinds"]:
+            report["kinds"][kind] = stored["kinds"][kind]
+            report["choice"][kind] = stored["choice"][kind]
+            report["cost"][kind] = stored.get("cost", {}).get(kind, "validation only" if kind == "modality"
+                                                              else "recall")
+    report["choice"] = {k: report["choice"][k] for k in KINDS if k in report["choice"]}
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "tune_rec_defaults.json").write_text(json.dumps(clean(report), indent=2))
+    saved.write_text(json.dumps(clean(report), indent=2))
     write_md(report)
     for kind, c in report["choice"].items():
         print(f"{kind}: {c['chosen']} mean cost {c['mean_cost']:.3f} (previous {c['previous_mean_cost']:.3f})")

@@ -193,8 +193,30 @@ def choose_setting(rows: list[dict], base_valid: float, min_share: float = MIN_V
     return min(eligible or rows, key=lambda r: r["cost"])
 
 
+def holdout_attack(model, data: InteractionData, request, holdout, device="cpu"):
+    """``attack(m, original_data=False)``: the matched-holdout attack's AUC (no interval) of model
+    ``m`` on ``request``'s forgotten interactions against ``holdout`` (a
+    :class:`~recsys.requests.RecDeletion` from :func:`~recsys.requests.withhold_holdout`);
+    ``original_data=True`` scores on the data before the deletion (the original's view). It
+    returns ``None`` without a holdout or when the request forgets no interaction."""
+    task = None
+    if holdout is not None and request.apply(data).num_forget:
+        from graph_unlearn.core.task import make_task
+
+        task = make_task(model, data, request, device=device)
+
+    def attack(m, original_data: bool = False):
+        if task is None:
+            return None
+        from graph_unlearn.metrics.holdout import holdout_attack_auc
+
+        f, h = task.element_scores(m, holdout, original_data=original_data)
+        return holdout_attack_auc(f.cpu().numpy(), h.cpu().numpy(), n_boot=0).value
+    return attack
+
+
 def tune_mmrecun(model, data: InteractionData, kind: str, fraction: float, grid=None, device="cpu",
-                 seed: int = TUNING_SEED, log=print) -> tuple[dict, list[dict]]:
+                 seed: int = TUNING_SEED, log=print, request=None, holdout=None) -> tuple[dict, list[dict]]:
     """Choose MMRecUn's weights on *validation* data with a *tuning* request (drawn with
     ``seed``, never used for evaluation), without Gold and without the evaluated forget set.
 
@@ -206,15 +228,27 @@ def tune_mmrecun(model, data: InteractionData, kind: str, fraction: float, grid=
     settings that keep :data:`MIN_VALID_SHARE` of the original's validation Recall@20 (all
     settings when none does): otherwise the forget term, up to 5 for an untouched deleted user,
     buys forgetting with a third of the utility.
+
+    With a matched ``holdout`` (the :class:`~recsys.requests.RecDeletion` of
+    :func:`~recsys.requests.withhold_holdout`, withheld from ``data`` and from the training of
+    ``model``; ``request`` is the tuning request drawn with it) the forget term is the holdout
+    attack's instead: ``|AUC - 0.5| / max(|AUC(original) - 0.5|, 0.05)``, AUC of the model's own
+    scores on the forget set against the never-seen holdout (0.5 for a model that never saw the
+    forget set, whatever it recommends). 0 = like never-seen data, 1 = as far from it as doing
+    nothing; forgetting past never-seen (AUC below 0.5: the forget set marked *less* familiar
+    than unseen data, which an attacker sees too) costs as much as forgetting too little.
     """
     from .methods import MMRecUn
 
     grid = grid or MMRECUN_GRID
-    request = sample_request(data, kind, fraction, seed=seed)
+    request = request if request is not None else sample_request(data, kind, fraction, seed=seed)
     deletion = request.apply(data)
     forget = (deletion.forget_user, deletion.forget_item)
     base_valid = evaluate(model, deletion.retained, None, splits=("valid",))["valid_recall20"]
     target = base_valid if kind == "interactions" else 20.0 / data.num_items
+    attack = holdout_attack(model, data, request, holdout, device)
+    base_auc = attack(model, original_data=True)
+    base_gap = max(abs(base_auc - 0.5), 0.05) if base_auc is not None else None
     rows = []
     for opts in grid:
         try:
@@ -225,11 +259,15 @@ def tune_mmrecun(model, data: InteractionData, kind: str, fraction: float, grid=
             continue
         ev = evaluate(res.model, deletion.retained, None, forget, splits=("valid", "forget"))
         cost = 2 * max(0.0, 1 - ev["valid_recall20"] / base_valid)
-        if deletion.num_forget:
+        auc = attack(res.model)
+        if auc is not None:
+            cost += abs(auc - 0.5) / base_gap
+        elif deletion.num_forget:
             cost += abs(ev["forget_recall20"] - target) / max(target, 0.05)
         rows.append({**opts, "valid_recall20": ev["valid_recall20"], "tuning_forget_recall20": ev.get("forget_recall20"),
-                     "cost": cost})
+                     "holdout_auc": auc, "cost": cost})
         log(f"  tune {opts}: valid R@20 {ev['valid_recall20']:.4f} tuning-forget R@20 "
-            f"{ev.get('forget_recall20', float('nan')):.4f} cost {cost:.3f}")
+            f"{ev.get('forget_recall20', float('nan')):.4f} holdout AUC {auc if auc is not None else float('nan'):.3f} "
+            f"cost {cost:.3f}")
     best = choose_setting(rows, base_valid)
     return {k: best[k] for k in grid[0]}, rows
