@@ -50,3 +50,28 @@ def test_retrain_on_cuda(cora_model, cora_split, cora_request):
     assert next(res.model.parameters()).is_cuda
     assert _forget_p(res.model.cpu(), cora_request.apply(cora_split)) < _forget_p(cora_model,
                                                                                   cora_request.apply(cora_split))
+
+
+@pytest.mark.parametrize("sampling", ["full", [10, 10]])
+def test_node_unlearning_on_cuda_like_on_cpu(cora, sampling):
+    """Node deletion on the GPU, full-graph and sampled steps (SampledNodeTaskOps): D2DGN and
+    GNNDelete lower the forgotten nodes' true-class log-probability as on the CPU."""
+    from graph_unlearn import GNNDelete, NodeDeletion, random_node_split, sample_forget_nodes
+    from graph_unlearn.tasks.node_classification import node_scores, train_node_classifier
+
+    split = random_node_split(cora, seed=0)
+    torch.manual_seed(0)
+    model = GNN("gcn", cora.num_features, 16, int(cora.y.max()) + 1)
+    train_node_classifier(model, split.x, split.graph, split.y, split.train_idx, split.val_idx)
+    req = NodeDeletion(sample_forget_nodes(split, 0.05, seed=0))
+    problem = req.apply(split)
+
+    def logp(m):
+        with torch.no_grad():
+            return node_scores(m.cpu(), problem)[problem.forget_nodes].mean().item()
+
+    for method_cls, kw in ((D2DGN, {"steps": 20, "lr": 1e-2}), (GNNDelete, {"batch_size": 256})):
+        cpu = method_cls(**kw).unlearn(model, split, req, sampling=sampling)
+        gpu = method_cls(device="cuda", **kw).unlearn(model, split, req, sampling=sampling)
+        assert next(gpu.model.parameters()).is_cuda
+        assert abs(logp(cpu.model) - logp(gpu.model)) < 0.03, (method_cls.__name__, sampling)
