@@ -251,8 +251,9 @@ VERDICT_RULE = ("`trained attack AUC` = the shadow attacker (`graph_unlearn.metr
                 "verdict, from the lowest of the completeness figures (where defined): **forgets** >= 0.5, "
                 "**partly** between, **does not forget** <= 0.2; **over-forgets** where an attack AUC falls more "
                 "than 0.1 below retrain's (the model marks D_f as less familiar than never-seen data, which an "
-                "attacker can see too); **cannot tell** where no figure is defined (the original and retrain "
-                "are within each other's noise)")
+                "attacker can see too; checked first, so it shows even where the original and retrain cannot be "
+                "told apart); **cannot tell** where no figure is defined (the original and retrain are within "
+                "each other's noise)")
 
 
 def _finite(v) -> bool:
@@ -260,14 +261,14 @@ def _finite(v) -> bool:
 
 
 def verdict(row: dict, reference: dict | None = None) -> str:
+    for key in ("holdout_auc", "shadow_auc"):   # visible even where the original and retrain are not told apart
+        auc, ref_auc = row.get(key), (reference or {}).get(key)
+        if _finite(auc) and _finite(ref_auc) and auc < ref_auc - 0.1:
+            return "over-forgets"
     vals = [row.get(k) for k in VERDICT_KEYS]
     vals = [v for v in vals if _finite(v)]
     if not vals:
         return "cannot tell"
-    for key in ("holdout_auc", "shadow_auc"):
-        auc, ref_auc = row.get(key), (reference or {}).get(key)
-        if _finite(auc) and _finite(ref_auc) and auc < ref_auc - 0.1:
-            return "over-forgets"
     low = min(vals)
     return "forgets" if low >= 0.5 else "does not forget" if low <= 0.2 else "partly"
 

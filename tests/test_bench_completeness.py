@@ -75,3 +75,19 @@ def test_column_and_table():
     table = config_table(rep, [("m", "metric")], extra=("C(m)", {"retrain": "1.00"})).splitlines()
     assert table[0].endswith("C(m) |") and table[1].count("---") == 6
     assert table[2].endswith(" n/a |") and table[3].endswith(" 1.00 |")
+
+
+def test_verdict_takes_the_lowest_completeness_and_sees_over_forgetting_first():
+    from _common import verdict
+
+    retrain = {"holdout_auc": 0.47, "shadow_auc": 0.48}
+    # the trained attacker's completeness (0.3) is the lowest of the three: partly, not forgets
+    row = {"completeness_holdout": 0.8, "completeness_shadow": 0.3, "completeness_dist": 0.9,
+           "holdout_auc": 0.55, "shadow_auc": 0.6}
+    assert verdict(row, retrain) == "partly"
+    assert verdict({**row, "completeness_shadow": math.nan}, retrain) == "forgets"
+    # original and retrain within noise (no completeness defined) ...
+    nothing = {"completeness_holdout": math.nan, "completeness_shadow": math.nan, "completeness_dist": math.nan}
+    assert verdict({**nothing, "holdout_auc": 0.46, "shadow_auc": 0.47}, retrain) == "cannot tell"
+    # ... but an attack AUC far below retrain's is visible all the same (Cora GCN nodes: GNNDelete 0.34 vs 0.47)
+    assert verdict({**nothing, "holdout_auc": 0.34, "shadow_auc": 0.34}, retrain) == "over-forgets"
