@@ -25,7 +25,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from recsys.data import load_dataset  # noqa: E402
 from recsys.experiment import run_experiment  # noqa: E402
-from _common import VERDICT_RULE, forgetting_summary, yardstick_pictures, yardstick_table  # noqa: E402
+from _common import (VERDICT_RULE, forgetting_summary, verdict, yardstick_pictures,  # noqa: E402
+                     yardstick_table)
 
 OUT = Path(__file__).resolve().parent / "results"
 METHODS = ["gold", "mmrecun", "finetune", "gradient_ascent", "neggrad_plus"]
@@ -63,6 +64,15 @@ def write_md(cells: dict) -> None:
              "deletion. Modality deletions are not in this yardstick: they forget feature rows, not interactions, "
              "so there is no forget set of elements to score against a holdout (`rec_unlearning.md` reports them "
              "by utility). " + VERDICT_RULE + ".", ""]
+    names = ["mmrecun", "finetune", "gradient_ascent", "neggrad_plus"]
+    lines += ["## Which methods forget", "",
+              "Verdict per cell (the rule above; completeness figures and intervals in each cell's table).", "",
+              "| model / kind | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for key, cell in sorted(cells.items()):
+        ref = cell["methods"].get("retrain")
+        lines.append(f"| {key} | " + " | ".join(verdict(cell["methods"][m], ref) if m in cell["methods"] else "—"
+                                               for m in names) + " |")
+    lines.append("")
     for key, cell in sorted(cells.items()):
         run = cell.get("run", {"seeds": [0, 1, 2], "threads": 1, "seconds": None, "fraction": 0.05})
         source = cell.get("mmrecun_source", "chosen on the tuning request of `rec_unlearning.py`")
