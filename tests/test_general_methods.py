@@ -184,3 +184,23 @@ def test_blindspot_pulls_forget_range_towards_the_proxy(diabetes):
     ev = evaluate_general(res.model, data, request)
     assert ev["forget_mae"] > base["forget_mae"]
     assert ev["test_mae"] < 2 * base["test_mae"]
+
+
+def test_a_method_that_changes_nothing_is_refused_and_a_benchmark_records_it(digits):
+    """SSD with a selection weight no parameter's importance ratio reaches dampens nothing: the
+    call raises UnchangedError (no silent no-op); run_methods with ``on_unchanged`` leaves the
+    method out and says why, and without it lets the error through."""
+    from graph_unlearn.core.runner import run_methods
+    from graph_unlearn.core.unlearner import UnchangedError
+
+    data, model = digits
+    request = make_request(data, "random", seed=0)
+    with pytest.raises(UnchangedError, match="ssd: unlearning left the parameters unchanged"):
+        SSD(selection_weight=1e12).unlearn(model, data, request)
+    said, done = [], []
+    out = run_methods([("ssd", SSD(selection_weight=1e12)), ("retrain", Retrain(epochs=1))], model, data, request,
+                      seed=0, on_unchanged=lambda name, err: said.append((name, str(err))),
+                      on_done=lambda name, res: done.append((name, res is None)))
+    assert list(out) == ["retrain"] and said[0][0] == "ssd" and done == [("ssd", True), ("retrain", False)]
+    with pytest.raises(UnchangedError):
+        run_methods([("ssd", SSD(selection_weight=1e12))], model, data, request, seed=0)

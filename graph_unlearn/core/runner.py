@@ -11,18 +11,32 @@ from typing import Any, Callable, Iterable
 def run_methods(methods: Iterable[tuple[str, Any]], model, data, request, *, seed: int,
                 audit_dir: str | Path | None = None,
                 skip: Callable[[str, Any], str | None] | None = None,
-                on_done: Callable[[str, Any], None] | None = None) -> dict[str, Any]:
+                on_done: Callable[[str, Any], None] | None = None,
+                on_unchanged: Callable[[str, Exception], None] | None = None) -> dict[str, Any]:
     """``{name: UnlearnResult}`` of ``method.unlearn(model, data, request)`` for each
     ``(name, method)``, in order. ``skip(name, method)`` returns why a method does not apply (it is
-    then left out and ``on_done(name, None)`` is told); with ``audit_dir`` each result is saved to
-    ``audit_dir/<name>-seed<seed>/`` (``model.pt`` + ``audit.json``)."""
+    then left out and ``on_done(name, None)`` is told); with ``on_unchanged``, a method that left
+    the parameters unchanged (:class:`~graph_unlearn.core.unlearner.UnchangedError`) is left out
+    the same way after ``on_unchanged(name, error)`` (without it, the error propagates); with
+    ``audit_dir`` each result is saved to ``audit_dir/<name>-seed<seed>/`` (``model.pt`` +
+    ``audit.json``)."""
+    from .unlearner import UnchangedError
+
     results = {}
     for name, method in methods:
         if skip is not None and skip(name, method):
             if on_done is not None:
                 on_done(name, None)
             continue
-        results[name] = method.unlearn(model, data, request)
+        try:
+            results[name] = method.unlearn(model, data, request)
+        except UnchangedError as err:
+            if on_unchanged is None:
+                raise
+            on_unchanged(name, err)
+            if on_done is not None:
+                on_done(name, None)
+            continue
         if audit_dir is not None:
             results[name].save(Path(audit_dir) / f"{name}-seed{seed}")
         if on_done is not None:

@@ -61,6 +61,12 @@ def parameters_changed(a: nn.Module | dict, b: nn.Module | dict, atol: float = 0
     return False
 
 
+class UnchangedError(RuntimeError):
+    """A method that changes parameters returned a model equal to the original: it did nothing
+    (e.g. SSD when no parameter is more important to the forget set than to the retained data by
+    its threshold). Raised rather than returning a silent no-op; a benchmark may record it."""
+
+
 @dataclass
 class UnlearnResult:
     """What an unlearner returns: the new model and the run's statistics."""
@@ -191,7 +197,7 @@ class Unlearner:
         if parameters_changed(before, model):
             raise RuntimeError(f"{self.name}: modified the original model in place")
         if self.changes_parameters and not parameters_changed(model, new_model):
-            raise RuntimeError(f"{self.name}: unlearning left the parameters unchanged")
+            raise UnchangedError(f"{self.name}: unlearning left the parameters unchanged")
         new_model.eval()
         from .audit import audit_run  # parameter change, forget-output shift, no-op flag, audit record
 

@@ -171,8 +171,11 @@ def run_general_experiment(dataset: str, scenario: str = "random", methods: Iter
                 print(f"[{dataset}/{scenario}/seed {seed}] {res}", flush=True)
 
         built = [(name, get_general_method(name, device=dev, seed=seed, **opts.get(name, {}))) for name in methods]
+        def unchanged(name, err):   # e.g. SSD dampening nothing: a row-less outcome, said in the notes
+            notes.append(f"seed {seed}: {err} (no row)")
+
         results = run_methods(built, original, data, request, seed=seed, audit_dir=audit_dir, skip=skip,
-                              on_done=done)
+                              on_done=done, on_unchanged=unchanged)
         retrain = results["retrain"].model
         rows = {"original": evaluate_general(original, data, request, retrain=retrain,
                                              random_model=random_model, seed=seed)}
