@@ -187,6 +187,8 @@ def main() -> None:
     p.add_argument("--yardstick", action="store_true",
                    help="the forgetting yardstick: a matched holdout withheld from every training, two more retrain "
                         "seeds, completeness per method (written to results/general_yardstick.*)")
+    p.add_argument("--resume", action="store_true",
+                   help="keep the runs a stopped invocation finished (<out>.partial.json) and run the rest")
     p.add_argument("--recent-only", action="store_true",
                    help="only regenerate the recent-methods section (issue 13) of the markdown from "
                         "results/general_recent*.json; nothing is run")
@@ -211,14 +213,18 @@ def main() -> None:
     seeds = [int(s) for s in args.seeds.split(",")]
     runs = [tuple(r.split("/")) for r in args.runs.split(",")] if args.runs else RUNS
     t0 = time.perf_counter()
-    reports = {}
+    partial = Path(args.out).with_suffix(".partial.json")   # each finished run, kept if a later one fails
+    reports = json.loads(partial.read_text()) if args.resume and partial.exists() else {}
     for ds, sc in runs:
+        if f"{ds}/{sc}" in reports:
+            continue
         methods = None
         if ds == "diabetes":
             methods = ["retrain", "finetune", "gradient_ascent", "neggrad_plus", "random_labels", "ssd", "salun",
                        "l1_sparse", "blindspot", "gaussian_amnesiac"]
         rep = run_general_experiment(ds, sc, methods, seeds, holdout=args.yardstick)
         reports[f"{ds}/{sc}"] = rep
+        partial.write_text(json.dumps(reports, default=str))
         print(f"{ds}/{sc}: {rep['total_seconds']:.0f} s", flush=True)
     targets = check_targets(reports)
     lines = ["# General (vision / text / regression) unlearning against retrain", "",
@@ -263,6 +269,7 @@ def main() -> None:
     with open(out.with_suffix(".json"), "w") as f:
         json.dump({"targets": targets, "reports": reports}, f, indent=1,
                   default=lambda v: None if isinstance(v, float) and math.isnan(v) else str(v))
+    partial.unlink(missing_ok=True)
     print("\n".join(lines[:len(targets) + 12]))
 
 
