@@ -1,5 +1,5 @@
 """What node unlearning costs as the graph grows (issue 12 item 1 for node tasks): node deletion
-with sampled steps (:class:`~graph_unlearn.tasks.graph.SampledNodeTaskOps`) on planted-community
+with sampled steps (:class:`~graph_unlearn.tasks.sampled.SampledNodeTaskOps`) on planted-community
 graphs of 1M and 10M edges.
 
 Per size, each in its own process (so that the peak RSS is the size's own):

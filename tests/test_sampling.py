@@ -203,9 +203,9 @@ def test_sampled_gnndelete_on_its_own_output(cora_model, cora_split, cora_reques
 def test_large_requests_are_covered_in_forget_batches(monkeypatch, cora_model, cora_split, cora_request):
     """Above FORGET_BATCH deleted edges a sampled step takes the next batch of a random order of
     D_f (every edge once per pass), and the methods still forget with it."""
-    from graph_unlearn.tasks import graph as graph_ops
+    from graph_unlearn.tasks import graph as graph_ops, sampled
 
-    monkeypatch.setattr(graph_ops, "FORGET_BATCH", 32)
+    monkeypatch.setattr(sampled, "FORGET_BATCH", 32)
     problem = cora_request.apply(cora_split)
     k = problem.forget.size(1)
     assert k > 3 * 32

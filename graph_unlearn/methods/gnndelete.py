@@ -220,8 +220,8 @@ class GNNDelete(GraphUnlearner):
                                       "operator_change": moved}
 
     def _sampled_views(self, ops, base, endpoints):
-        """Sampled steps (:class:`~graph_unlearn.tasks.graph.SampledEdgeTaskOps`,
-        :class:`~graph_unlearn.tasks.graph.SampledNodeTaskOps`): each step's view is a subgraph
+        """Sampled steps (:class:`~graph_unlearn.tasks.sampled.SampledEdgeTaskOps`,
+        :class:`~graph_unlearn.tasks.sampled.SampledNodeTaskOps`): each step's view is a subgraph
         sampled around D_f's endpoints (nodes: :math:`V_f`), the random nodes of the Deleted Edge
         Consistency pairs and ``batch_size`` affected nodes drawn for the Neighbourhood Influence
         term, with the frozen original's layer outputs on the same subgraph as its targets.

@@ -22,22 +22,17 @@ from typing import Any, Callable
 
 import torch
 
-from ..core.distributed import shard
-from ..data.graph import Graph
 from ..core.task import StepLosses, UnlearningTask, register_task
 from ..models.adapter import GraphModel, ModelConfig, as_graph_model, unwrap
 from ..requests.edge import EdgeUnlearningProblem
 from .contract import as_task_data, retained_link_triple, serving_data
-from .link_prediction import link_bce_loss, random_pairs
+from .edge_ops import EdgeTaskOps
+from .sampled import SampledEdgeTaskOps, SampledNodeTaskOps
 
 #: retained training elements (edges) per optimisation step, as in the training recipe
 #: (``TrainConfig.batch_size``): on ogbl-ddi a step over all 0.9M retained edges costs 10x more
 #: for the same result
 RETAIN_BATCH = 65536
-#: with sampled steps, the deleted edges one step's forget term covers at most
-#: (:class:`SampledEdgeTaskOps`): a 10,000-edge request on a 10M-edge graph otherwise samples a
-#: 2-hop subgraph around 20,000 endpoints every step (``benchmarks/results/scale.md``)
-FORGET_BATCH = 1024
 
 
 def _graph_request(request) -> bool:
@@ -135,7 +130,7 @@ class GraphTask(UnlearningTask):
         random pairs as negatives) or retained training nodes, on the retained graph; the forget
         term on the whole forget set, queried where the task queries it (node tasks: with the
         forgotten nodes' original data). Full-graph steps, or (``sampling``) steps on the
-        subgraph sampled around the step's batch and the forget set (:class:`SampledEdgeTaskOps`)."""
+        subgraph sampled around the step's batch and the forget set (:mod:`graph_unlearn.tasks.sampled`)."""
         ops = self.ops
 
         def losses(model, retain: bool = True, forget: bool = True, swap: bool = False) -> StepLosses:
@@ -330,7 +325,7 @@ def check_model_fits(model, problem, who: str = "unlearn", ops=None) -> None:
     another graph, another feature size or another task fails here with a clear error, before
     any work (skipped when the model's parameters are not on the data's device: the methods
     move their copies). With sampled ``ops`` it runs on their subgraph sampled around the forget
-    set (:meth:`SampledEdgeTaskOps.forget_subgraph`, reused later), not on the whole graph."""
+    set (``forget_subgraph()`` of :mod:`graph_unlearn.tasks.sampled`, reused later), not on the whole graph."""
     from ..data.sampling import node_ids_kw
 
     sub = ops.forget_subgraph() if ops is not None and ops.sampled else None
@@ -366,375 +361,9 @@ def check_model_fits(model, problem, who: str = "unlearn", ops=None) -> None:
                              f"{classes} classes")
 
 
-class EdgeTaskOps:
-    """The task-level interface over an :class:`EdgeUnlearningProblem` (link prediction).
-
-    Every graph method talks to a problem only through these members (node problems provide
-    the same ones): ``x``/``graph`` (retained view), ``query_x``/``query_graph`` (where the
-    forget set is queried; the retained view itself for edges), ``same_view``,
-    ``forget_nodes``, ``hop_masks``, ``outputs``, ``retain_loss``, ``forget_loss``,
-    ``retain_select``/``retain_logits``/``select_nodes``/``forget_logits`` (distillation),
-    ``anchors`` (GNNDelete) and ``retrain``.
-    """
-
-    task = "link"
-    same_view = True
-    sampled = False
-
-    def __init__(self, problem: EdgeUnlearningProblem):
-        self.problem = problem
-        self.x, self.graph = problem.x, problem.graph
-        self.query_x, self.query_graph = problem.x, problem.graph
-        self.num_nodes, self.hop_masks, self.forget = problem.num_nodes, problem.hop_masks, problem.forget
-        self.forget_nodes = problem.forget.flatten().unique()
-        self._pools: dict[str, torch.Tensor] = {}
-
-    def outputs(self, model, query: bool = False, with_embedding: bool = False):
-        z = model(self.x, self.graph)
-        return (z, z) if with_embedding else z
-
-    def draw(self, gen, batch_size=None, scope: str = "all", retain: bool = True):
-        """Start one optimisation step: its batch of retained elements (:meth:`retain_select`,
-        this rank's shard of it under ``torch.distributed``; ``None`` when ``retain`` is false).
-        Full-graph ops run every step on the whole retained graph; :class:`SampledEdgeTaskOps`
-        also fixes the step's sampled subgraph here."""
-        if not retain:
-            return None
-        sel = self.retain_select(gen, batch_size, scope)
-        k = sel.size(1) // 2
-        return torch.cat([shard(sel[:, :k]), shard(sel[:, k:])], 1)
-
-    def retain_loss(self, model, z, sel):
-        """BCE of the drawn retained edges ``sel[:, :k]`` against the drawn random pairs ``sel[:, k:]``."""
-        k = sel.size(1) // 2
-        return link_bce_loss(model.decode(z, sel[:, :k]), model.decode(z, sel[:, k:]))
-
-    def forget_loss(self, model, zq):
-        """BCE of the deleted edges labelled as edges: the loss that gradient ascent increases."""
-        return link_bce_loss(model.decode(zq, self.forget))
-
-    def retain_pool(self, scope: str = "all") -> torch.Tensor:
-        if scope not in self._pools:
-            retain = self.problem.retain
-            if scope == "khop":
-                near = self.hop_masks[-1]
-                retain = retain[:, near[retain[0]] | near[retain[1]]]
-            self._pools[scope] = retain
-        return self._pools[scope]
-
-    def retain_select(self, gen, batch_size=None, scope: str = "all") -> torch.Tensor:
-        """A batch of retained edges plus as many random node pairs."""
-        pos = self.retain_pool(scope)
-        if batch_size is not None and batch_size < pos.size(1):
-            pos = pos[:, torch.randperm(pos.size(1), generator=gen)[:batch_size].to(pos.device)]
-        return torch.cat([pos, random_pairs(self.num_nodes, pos.size(1), pos.device, gen)], 1)
-
-    @staticmethod
-    def retain_logits(model, z, sel):
-        return model.decode(z, sel)
-
-    @staticmethod
-    def select_nodes(sel):
-        return sel.flatten().unique()
-
-    def forget_logits(self, model, zq):
-        return model.decode(zq, self.forget)
-
-    def anchors(self, gen):
-        """Deleted Edge Consistency: endpoints of D_f vs as many random pairs (drawn once)."""
-        forget = self.problem.forget   # global ids (a sampled step's view holds local ones)
-        pairs = random_pairs(self.num_nodes, forget.size(1), forget.device, gen)
-        return [forget[0], forget[1]], [pairs[0], pairs[1]]
-
-    def influence_losses(self, model, gen):
-        """GIF's terms: (sum of BCE over D_f and the retained edges near D_f on the original
-        graph, the same near edges' BCE sum on the retained graph, the mean training loss on the
-        original graph (random pairs fixed once), number of training edges)."""
-        split = self.problem.split
-        near = self.hop_masks[-1]
-        retain = self.problem.retain
-        near_edges = retain[:, near[retain[0]] | near[retain[1]]]
-        z0 = model(split.x, split.graph())
-        z1 = model(self.x, self.graph)
-        bce = lambda z, e: -torch.nn.functional.logsigmoid(model.decode(z, e)).sum()  # noqa: E731
-        before = bce(z0, self.forget) + bce(z0, near_edges)
-        after = bce(z1, near_edges)
-        neg = random_pairs(self.num_nodes, split.train_pos.size(1), split.train_pos.device, gen)
-        mean = link_bce_loss(model.decode(z0, split.train_pos), model.decode(z0, neg))
-        return before, after, mean, split.train_pos.size(1)
-
-    def retrain(self, model, config=None, progress: bool = False) -> dict:
-        from ..models.training import train_link_predictor
-
-        split = self.problem.split
-        info = train_link_predictor(model, split.x, self.problem.graph, self.problem.retain, split.val_pos, split.val_neg,
-                                    config, progress=progress, desc="retrain")
-        return {"epochs": info["epochs"], "best_val_auroc": info["best_val_auroc"]}
-
-
-class ForgetBatches:
-    """The forget set covered in batches of :data:`FORGET_BATCH` elements over sampled steps: each
-    step takes the next batch of a random order of the forget set, a new order after each pass."""
-
-    def _next_forget_batch(self, gen, k: int, device):
-        """The next step's positions in the forget set (of ``k`` elements), ``None`` for all of it."""
-        size = FORGET_BATCH   # read when used (a module setting)
-        if size is None or k <= size:
-            return None
-        if getattr(self, "_forget_order", None) is None or self._forget_pos >= k:
-            self._forget_order, self._forget_pos = torch.randperm(k, generator=gen).to(device), 0
-        idx = self._forget_order[self._forget_pos:self._forget_pos + size]
-        self._forget_pos += idx.numel()
-        return idx
-
-
-class SampledEdgeTaskOps(ForgetBatches, EdgeTaskOps):
-    """:class:`EdgeTaskOps` whose steps run on sampled subgraphs (mini-batch unlearning).
-
-    :meth:`draw` draws the step's retained batch from the same pool as the full-graph ops, then
-    samples ``fanouts`` neighbours per hop around the batch's endpoints and the deleted edges'
-    endpoints on the retained graph (:class:`~graph_unlearn.data.sampling.NeighborSampler`), and
-    makes that subgraph the step's view: ``x``, ``graph``, ``forget`` and ``forget_nodes`` are
-    then the subgraph's, in its local ids, and the batch is returned in local ids. A step costs
-    what the request and the batch touch, not the whole graph. ``retain_pool``/``retain_select``
-    keep global ids (the pools the batches are drawn from).
-
-    A request larger than :data:`FORGET_BATCH` deleted edges is covered in batches: each step's
-    forget term (and its subgraph) takes the next ``FORGET_BATCH`` edges of a random order of D_f,
-    a new order after each pass, so a step's cost stays bounded whatever the request's size
-    (``forget_index``: the step's rows of D_f, ``None`` when the whole D_f fits one step)."""
-
-    sampled = True
-
-    def __init__(self, problem: EdgeUnlearningProblem, fanouts, backend: str = "auto"):
-        from ..data.sampling import NeighborSampler
-
-        super().__init__(problem)
-        if problem.x is None:
-            raise ValueError("sampled steps need node features: this graph has none (the model learns one embedding "
-                             "per node); use sampling='full'")
-        self.fanouts = list(fanouts)
-        # the split's training graph with D_f excluded = the retained graph; its sampler's graph is
-        # built once per split, not once per request
-        base = problem.split.graph()
-        if base.num_edges - problem.graph.num_edges != 2 * problem.forget.size(1):
-            base, exclude = problem.graph, None   # the retained graph is not "training graph minus D_f"
-        else:
-            exclude = problem.forget
-        self.sampler = NeighborSampler(base, self.fanouts, backend, exclude=exclude)
-        self._forget_sub = None
-        self.x = self.graph = self.query_x = self.query_graph = None   # set by draw()
-        self.forget_index = None
-
-    def draw(self, gen, batch_size=None, scope: str = "all", retain: bool = True):
-        sel = super().draw(gen, batch_size, scope, retain)
-        sub = self.view_around(gen, None if sel is None else sel.reshape(-1))
-        return None if sel is None else sub.local(sel)
-
-    def view_around(self, gen, nodes: torch.Tensor | None = None, paired=()):
-        """Sample the step's subgraph around D_f's endpoints (the step's batch of them), ``nodes``
-        and the ``paired`` node ids (tensors aligned with D_f's columns, batched with them; global
-        ids) and make it the view (``x``, ``graph``, ``forget``, ``forget_nodes`` in its local
-        ids); returns it."""
-        self.forget_index = idx = self._next_forget_batch(gen, self.problem.forget.size(1), self.problem.forget.device)
-        forget = self.problem.forget if idx is None else self.problem.forget[:, idx]
-        seeds = [forget.reshape(-1), *(p if idx is None else p[idx] for p in paired)]
-        if nodes is not None:
-            seeds.append(nodes.reshape(-1))
-        sub = self.sampler.sample(torch.cat(seeds), gen)
-        self.x = self.query_x = sub.features(self.problem.x)
-        self.graph = self.query_graph = sub.graph
-        self.forget = sub.local(forget)
-        self.forget_nodes = self.forget.flatten().unique()
-        self.subgraph = sub
-        return sub
-
-    def outputs(self, model, query: bool = False, with_embedding: bool = False):
-        from ..data.sampling import node_ids_kw
-
-        if self.graph is None:
-            raise RuntimeError("SampledEdgeTaskOps.outputs before draw(): a sampled step starts with draw()")
-        z = model(self.x, self.graph, **node_ids_kw(model, self.subgraph.nodes))
-        return (z, z) if with_embedding else z
-
-    def forget_subgraph(self):
-        """One subgraph sampled around D_f's endpoints (seed 0), the same for every call: where
-        step-independent outputs on D_f are read (D2DGN's destroyer targets, the audit)."""
-        if self._forget_sub is None:
-            self._forget_sub = self.sampler.sample(self.problem.forget.reshape(-1), torch.Generator().manual_seed(0))
-        return self._forget_sub
-
-    @torch.no_grad()
-    def fixed_forget_logits(self, model, x=None):
-        """``model``'s logits of D_f (in D_f's order) on :meth:`forget_subgraph`; ``x`` = the node
-        features on the model's device (default the problem's)."""
-        from ..data.sampling import node_ids_kw
-
-        sub = self.forget_subgraph()
-        x = self.problem.x if x is None else x
-        dev = x.device
-        z = model(sub.features(x), sub.graph.to(dev), **node_ids_kw(model, sub.nodes.to(dev)))
-        return model.decode(z, sub.local(self.problem.forget).to(dev))
-
-    def influence_losses(self, model, gen):
-        raise ValueError("GIF's influence terms need whole-graph gradients: it runs on the full graph "
-                         "(sampling='full')")
-
-    def retrain(self, model, config=None, progress: bool = False) -> dict:
-        from dataclasses import replace
-
-        from ..models.training import TrainConfig
-
-        config = config or TrainConfig()
-        if config.fanouts is None:
-            config = replace(config, fanouts=self.fanouts)
-        return super().retrain(model, config, progress)
-
-
-class SampledNodeTaskOps(ForgetBatches):
-    """The node problem's task-level interface (:class:`NodeUnlearningProblem`'s members) with
-    steps on sampled subgraphs (mini-batch unlearning for node and feature deletion).
-
-    Each step samples ``fanouts`` neighbours per hop on the *original* graph around the step's
-    batch of retained training nodes and of :math:`V_f` (covered in batches of
-    :data:`FORGET_BATCH` when larger), and builds both views on that one node set, so that they
-    share local ids: the query view (original features and edges, where :math:`V_f` is asked
-    about) and the retained view (the problem's features, with a node deletion's edges at
-    :math:`V_f` dropped). ``x``, ``graph``, ``query_x``, ``query_graph``, ``forget_nodes`` and
-    ``y`` are then the step's, the batch is returned in local ids. A retained node's sampled
-    neighbours may include deleted nodes, whose edges the retained view then drops: it sees
-    fewer than ``fanouts`` neighbours there, never a deleted one."""
-
-    task = "node"
-    same_view = False
-    sampled = True
-
-    def __init__(self, problem, fanouts, backend: str = "auto"):
-        from ..data.sampling import NeighborSampler
-
-        self.problem, self.fanouts = problem, list(fanouts)
-        self.sampler = NeighborSampler(problem.query_graph, self.fanouts, backend)
-        self.num_nodes, self.hop_masks, self.forget = problem.num_nodes, problem.hop_masks, problem.forget_nodes
-        self.forget_nodes, self.y = problem.forget_nodes, problem.y   # global until the first draw()
-        self.x = self.graph = self.query_x = self.query_graph = None    # set by draw()
-        self.forget_index, self._forget_sub = None, None
-        self._deleted = torch.zeros(problem.num_nodes, dtype=torch.bool, device=problem.forget_nodes.device)
-        if problem.kind == "nodes":
-            self._deleted[problem.forget_nodes] = True
-
-    # the pools batches are drawn from: the problem's (global ids)
-    def retain_select(self, gen, batch_size=None, scope: str = "all"):
-        return self.problem.retain_select(gen, batch_size, scope)
-
-    @property
-    def retrain_nodes(self):
-        return self.problem.retain_nodes
-
-    def draw(self, gen, batch_size=None, scope: str = "all", retain: bool = True):
-        sel = shard(self.retain_select(gen, batch_size, scope)) if retain else None
-        sub = self.view_around(gen, sel)
-        return None if sel is None else sub.local(sel)
-
-    def view_around(self, gen, nodes=None, paired=()):
-        """Sample the step's subgraph around :math:`V_f` (the step's batch of it), ``nodes`` and
-        the ``paired`` node ids (aligned with :math:`V_f`, batched with it) and make it the view;
-        returns it."""
-        forget = self.problem.forget_nodes
-        self.forget_index = idx = self._next_forget_batch(gen, forget.numel(), forget.device)
-        forget = forget if idx is None else forget[idx]
-        seeds = [forget, *(p if idx is None else p[idx] for p in paired)]
-        if nodes is not None:
-            seeds.append(nodes.reshape(-1))
-        sub = self.sampler.sample(torch.cat(seeds), gen)
-        self._set_view(sub, forget)
-        return sub
-
-    def _set_view(self, sub, forget):
-        p = self.problem
-        self.query_x, self.query_graph = sub.features(p.query_x), sub.graph
-        self.x, self.graph = sub.features(p.x), sub.graph
-        gone = self._deleted[sub.nodes]
-        if bool(gone.any()):   # a node deletion: the retained view has no edge at a deleted node
-            ei = sub.graph.edge_index
-            self.graph = Graph(ei[:, ~(gone[ei[0]] | gone[ei[1]])], sub.num_nodes, undirected=False)
-        self.forget_nodes, self.y, self.subgraph = sub.local(forget), p.y[sub.nodes], sub
-
-    def outputs(self, model, query: bool = False, with_embedding: bool = False):
-        from ..data.sampling import node_ids_kw
-        from .node_classification import _model_out
-
-        if self.graph is None:
-            raise RuntimeError("SampledNodeTaskOps.outputs before draw(): a sampled step starts with draw()")
-        x, g = (self.query_x, self.query_graph) if query else (self.x, self.graph)
-        kw = node_ids_kw(model, self.subgraph.nodes)
-        if not with_embedding:
-            return model(x, g, **kw)
-        return _model_out(lambda *a, **k: model(*a, **k, **kw), x, g, True)
-
-    def retain_loss(self, model, z, sel):
-        from .node_classification import node_ce_loss
-
-        return node_ce_loss(z, self.y, sel)
-
-    def forget_loss(self, model, zq):
-        from .node_classification import node_ce_loss
-
-        return node_ce_loss(zq, self.y, self.forget_nodes)
-
-    @staticmethod
-    def retain_logits(model, z, sel):
-        return z[sel]
-
-    @staticmethod
-    def select_nodes(sel):
-        return sel
-
-    def forget_logits(self, model, zq):
-        return zq[self.forget_nodes]
-
-    def anchors(self, gen):
-        """As the problem's (global ids; the sampled views map them to the step's rows)."""
-        return self.problem.anchors(gen)
-
-    def forget_subgraph(self):
-        """One subgraph sampled around :math:`V_f` (seed 0), the same for every call."""
-        if self._forget_sub is None:
-            self._forget_sub = self.sampler.sample(self.problem.forget_nodes, torch.Generator().manual_seed(0))
-        return self._forget_sub
-
-    @torch.no_grad()
-    def fixed_forget_logits(self, model, x=None):
-        """``model``'s logits of :math:`V_f` (in order) queried on :meth:`forget_subgraph` with
-        the original data (``x`` = the query features on the model's device)."""
-        from ..data.sampling import node_ids_kw
-
-        sub = self.forget_subgraph()
-        x = self.problem.query_x if x is None else x
-        dev = x.device
-        z = model(sub.features(x), sub.graph.to(dev), **node_ids_kw(model, sub.nodes.to(dev)))
-        return z[sub.local(self.problem.forget_nodes).to(dev)]
-
-    def influence_losses(self, model, gen):
-        raise ValueError("GIF's influence terms need whole-graph gradients: it runs on the full graph "
-                         "(sampling='full')")
-
-    def retrain(self, model, config=None, progress: bool = False) -> dict:
-        from dataclasses import replace
-
-        from ..models.training import TrainConfig
-        from .node_classification import NODE_TRAIN, train_node_classifier
-
-        p = self.problem
-        config = NODE_TRAIN if config is None or config == TrainConfig() else config
-        if config.fanouts is None:
-            config = replace(config, fanouts=self.fanouts)
-        info = train_node_classifier(model, p.x, p.graph, p.y, p.retain_nodes, p.split.val_idx, config, progress)
-        return {"epochs": info["epochs"], "best_val_acc": info["best_val_acc"], "config": config}
-
-
 def task_ops(problem, fanouts=None, backend: str = "auto"):
     """The task-level interface of a problem (see :class:`EdgeTaskOps`); with ``fanouts``, its
-    sampled form (:class:`SampledEdgeTaskOps`, :class:`SampledNodeTaskOps`)."""
+    sampled form (:mod:`graph_unlearn.tasks.sampled`)."""
     if isinstance(problem, EdgeUnlearningProblem):
         return EdgeTaskOps(problem) if fanouts is None else SampledEdgeTaskOps(problem, fanouts, backend)
     if fanouts is not None:
@@ -744,4 +373,4 @@ def task_ops(problem, fanouts=None, backend: str = "auto"):
     raise ValueError(f"unsupported unlearning problem {type(problem).__name__}")
 
 
-__all__ = ["GraphTask", "apply_graph_request", "task_ops", "EdgeTaskOps", "SampledEdgeTaskOps", "check_model_fits", "RETAIN_BATCH"]
+__all__ = ["GraphTask", "apply_graph_request", "task_ops", "EdgeTaskOps", "check_model_fits", "RETAIN_BATCH"]
