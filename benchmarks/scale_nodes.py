@@ -174,7 +174,8 @@ def write_markdown(rows: list[dict], path: Path) -> None:
              f"fan-outs {rows[0]['fanouts']}, sampled training batch {rows[0]['train_batch']} nodes, D2DGN retained "
              f"batch {rows[0]['batch']} nodes with its shipped node defaults. Generator and protocol: "
              "`benchmarks/scale_nodes.py` docstring. Retrain = the original's sampled recipe for as many epochs as "
-             "the original ran, measured.", "",
+             "the original ran, measured." + (f" Conditions: {rows[0]['conditions']}." if rows[0].get("conditions")
+                                               else ""), "",
              "## Cost", "",
              "| training edges | nodes | full epoch (s) | sampled epoch (s) | original (s, epochs, val acc) | "
              "request (nodes) | validate (s) | D2DGN sampled, end to end (s) | D2DGN full-graph steps (s) | "
@@ -218,10 +219,16 @@ def main(argv=None) -> None:
     p.add_argument("--out", default=str(RESULTS / "scale_nodes"))
     p.add_argument("--json-one", default=None, help=argparse.SUPPRESS)
     p.add_argument("--render", action="store_true", help="rewrite the markdown from the stored json")
+    p.add_argument("--conditions", default=None,
+                   help="what else ran on the machine (stored with the rows and printed in the markdown)")
     args = p.parse_args(argv)
     out = Path(args.out)
     if args.render:
-        return write_markdown(json.loads(out.with_suffix(".json").read_text()), out)
+        rows = json.loads(out.with_suffix(".json").read_text())
+        if args.conditions:
+            rows[0]["conditions"] = args.conditions
+            out.with_suffix(".json").write_text(json.dumps(rows, indent=1))
+        return write_markdown(rows, out)
     if args.size is not None:
         Path(args.json_one).write_text(json.dumps(one_size(args)))
         return
@@ -234,6 +241,8 @@ def main(argv=None) -> None:
         subprocess.run(cmd, check=True)
         rows.append(json.loads(one.read_text()))
         one.unlink()
+    if args.conditions:
+        rows[0]["conditions"] = args.conditions
     out.with_suffix(".json").write_text(json.dumps(rows, indent=1))
     write_markdown(rows, out)
 
