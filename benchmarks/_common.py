@@ -355,4 +355,8 @@ def forgetting_summary(rep: dict) -> str:
         if name in ("original", "retrain", "retrain_extra"):
             continue
         groups.setdefault(verdict(row, rep["methods"].get("retrain")), []).append(name)
-    return "; ".join(f"{k}: {', '.join(v)}" for k, v in groups.items())
+    out = "; ".join(f"{k}: {', '.join(v)}" for k, v in groups.items())
+    if "utu" in groups.get("forgets", []):
+        out += (" (UtU, the original's weights untouched, forgets here too: serving the model on the retained graph "
+                "alone makes the forget set look unseen, so a method's \"forgets\" proves little in this configuration)")
+    return out

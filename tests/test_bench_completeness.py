@@ -91,3 +91,14 @@ def test_verdict_takes_the_lowest_completeness_and_sees_over_forgetting_first():
     assert verdict({**nothing, "holdout_auc": 0.46, "shadow_auc": 0.47}, retrain) == "cannot tell"
     # ... but an attack AUC far below retrain's is visible all the same (Cora GCN nodes: GNNDelete 0.34 vs 0.47)
     assert verdict({**nothing, "holdout_auc": 0.34, "shadow_auc": 0.34}, retrain) == "over-forgets"
+
+
+def test_summary_says_when_the_do_nothing_control_forgets_too():
+    from _common import forgetting_summary
+
+    retrain = {"holdout_auc": 0.5}
+    good = {"completeness_holdout": 0.8, "completeness_dist": 0.9, "holdout_auc": 0.55}
+    rep = {"methods": {"original": {}, "retrain": retrain, "d2dgn": good, "utu": dict(good)}}
+    assert "proves little" in forgetting_summary(rep)
+    rep["methods"]["utu"] = {"completeness_holdout": 0.3, "completeness_dist": 0.4, "holdout_auc": 0.7}
+    assert forgetting_summary(rep) == "forgets: d2dgn; partly: utu"
