@@ -13,7 +13,8 @@ task and returns one row each:
   per-element features, members = retained training elements, non-members = never-trained
   elements other than :math:`D_h`, asked about :math:`D_f` against :math:`D_h`), where the task
   gives those sets (:meth:`~graph_unlearn.core.task.UnlearningTask.attack_features`; links,
-  nodes, samples) and a holdout exists; ``shadow_note`` says why not otherwise;
+  nodes, samples, recommender interactions; not user or item deletions, which leave no
+  never-trained user or item) and a holdout exists; ``shadow_note`` says why not otherwise;
 * ``dist_mean_abs_z`` (with interval) and ``dist_ks``: the forget-set scores' distance to the band
   of the retrains (:func:`~graph_unlearn.metrics.retrain_distance.retrain_distance`); the last
   retrain is kept out of the band and reported as ``retrain_extra``, the noise floor;
