@@ -189,32 +189,28 @@ def test_mmrecun_defaults_are_per_request_kind(setup, one_thread):
 
 
 def test_mmrecun_defaults_forget_deleted_users(one_thread):
-    """MMRecUn() on a 5% users request forgets (the users' training items leave their top 20)
-    and keeps utility, with the users default chosen by ``benchmarks/tune_rec_defaults.py``
-    (forget_weight 0.1, Adam lr 1e-2, 300 steps). Measured here (LightGCN trained to its
-    early stop on ML-100K's first 300 users, valid R@20 0.317; request seed 0, 15 users):
-    forget R@20 0.2465 -> 0.0000 and valid R@20 0.3268 with the tuned default; the previous
-    default (forget_weight 0.5, lr 1e-3, 30 steps) left forget R@20 at 0.2322 (valid 0.3143),
-    so it fails the forgetting bar below."""
+    """MMRecUn() on a 5% users request, judged by the matched-holdout attack its users default
+    was tuned by (``benchmarks/tune_rec_defaults.py``: forget_weight 0.1, Adam lr 3e-3, 100
+    steps): the deleted users' interactions go from "seen" (attack AUC 1.0) to about as familiar
+    as never-seen users' (0.5), not below, and validation Recall@20 holds. FREEDOM on ML-100K's
+    first 300 users, request and holdout seed 0 (15 users each), measured: AUC 1.0 -> 0.48, valid
+    R@20 0.324 -> 0.328. The same default on LightGCN leaves 0.93 and on VBPR overshoots to 0.12
+    (the cliff of ``tune_rec_defaults.md``), which the recommender yardstick reports."""
     from recsys.evaluation import evaluate
-    from recsys.requests import sample_request
+    from recsys.experiment import holdout_attack, train_original
+    from recsys.requests import sample_request, withhold_holdout
 
-    torch.manual_seed(0)
     data = load_dataset("ml100k-mm").first_users(300)
-    model = LightGCN(data.num_users, data.num_items, dim=32, num_layers=2)
-    train_bpr(model, data, epochs=120, batch_size=2048, lr=1e-2, eval_every=3, patience=3)
-    request = sample_request(data, "users", 0.05, seed=0)
-    deletion = request.apply(data)
-    forget = (deletion.forget_user, deletion.forget_item)
-
-    def recall(m):
-        ev = evaluate(m, deletion.retained, None, forget, splits=("valid", "forget"))
-        return ev["valid_recall20"], ev["forget_recall20"]
-
-    valid0, forget0 = recall(model)
-    assert forget0 > 0.15                                   # the original still ranks the users' items
-    res = MMRecUn().unlearn(model, data, request)
+    request, hold_request = sample_request(data, "users", 0.05, seed=0, holdout=True)
+    run_data, hold = withhold_holdout(data, hold_request)
+    model, _ = train_original(run_data, "freedom", 0)
+    attack = holdout_attack(model, run_data, request, hold)
+    retained = request.apply(run_data).retained
+    valid0 = evaluate(model, retained, None, splits=("valid",))["valid_recall20"]
+    assert attack(model, original_data=True) > 0.9                 # the original still knows the users
+    res = MMRecUn().unlearn(model, run_data, request)
     assert res.extra["options"]["steps"] == MMRecUn.KIND_DEFAULTS["users"]["steps"]
-    valid, forgot = recall(res.model)
-    assert forgot <= 0.5 * forget0, (forgot, forget0)
+    auc = attack(res.model)
+    assert 0.3 <= auc <= 0.7, auc
+    valid = evaluate(res.model, retained, None, splits=("valid",))["valid_recall20"]
     assert abs(valid - valid0) <= 0.1 * valid0, (valid, valid0)
