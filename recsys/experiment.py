@@ -200,10 +200,12 @@ def holdout_attack(model, data: InteractionData, request, holdout, device="cpu")
     ``original_data=True`` scores on the data before the deletion (the original's view). It
     returns ``None`` without a holdout or when the request forgets no interaction."""
     task = None
-    if holdout is not None and request.apply(data).num_forget:
+    if holdout is not None:
         from graph_unlearn.core.task import make_task
 
-        task = make_task(model, data, request, device=device)
+        task = make_task(model, data, request, device=device)   # applies the request once
+        if not task.num_forget:
+            task = None
 
     def attack(m, original_data: bool = False):
         if task is None:
