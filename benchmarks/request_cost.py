@@ -5,8 +5,12 @@ For synthetic graphs of ``--sizes`` training edges and requests of ``--requests`
 times, per request,
 
 * **validation** (``EdgeDeletion.validate``: range, then "is every edge a training edge"),
-* **application** (``EdgeDeletion.apply``: validation + the retained edges, the retained graph
-  and the 0/1/2-hop masks),
+* **application** (``EdgeDeletion.apply``), in three parts: the problem itself (validation; the
+  retained edges, retained graph and hop masks are built when first read), then with what
+  sampled steps read (the 0/1/2-hop masks from the endpoints' rows, the retained edges within
+  two hops, one batch of 256 retained edges by rank), then with every whole copy built (all
+  retained edges, the retained graph, the hop masks: what the previous code always built, and
+  what full-graph steps and ``result.data`` still build),
 
 for the library's current code ("after": sorted training-edge keys cached on the split and
 ``torch.searchsorted``) and, in the same run, for a **reference copy of the previous code**
@@ -170,6 +174,19 @@ def same_problem(a: EdgeUnlearningProblem, b: EdgeUnlearningProblem) -> bool:
             and all(torch.equal(x, y) for x, y in zip(a.hop_masks, b.hop_masks)))
 
 
+def neighbourhood_parts(problem):
+    """What sampled steps read of a problem: hop masks, near retained edges, a batch by rank."""
+    problem.hop_masks, problem.near_retain()
+    problem.retained_edges(torch.arange(min(256, problem.num_retained)))
+    return problem
+
+
+def whole_parts(problem):
+    """Every whole copy of a problem: all retained edges, the retained graph, the hop masks."""
+    problem.retain, problem.graph, problem.hop_masks
+    return problem
+
+
 def run(sizes, requests, repeats, device, before: bool, node_requests=()) -> list[dict]:
     rows = []
     for size in sizes:
@@ -199,6 +216,8 @@ def run(sizes, requests, repeats, device, before: bool, node_requests=()) -> lis
                 row["validate_after"], _ = timed(lambda: req.validate(split), device, repeats)
                 after_fn, before_fn = req.apply, before_node_apply
             row["apply_after"], new = timed(lambda: after_fn(split), device, repeats)
+            row["apply_local"], new = timed(lambda: neighbourhood_parts(after_fn(split)), device, repeats)
+            row["apply_whole"], new = timed(lambda: whole_parts(after_fn(split)), device, repeats)
             if before:
                 if isinstance(k, int):
                     row["validate_before"], _ = timed(lambda: before_validate(req, split), device, repeats)
@@ -220,12 +239,14 @@ def _s(row, key):
 
 def table(rows) -> str:
     head = ("| training edges | nodes | request | validate before (s) | validate after (s) "
-            "| apply before (s) | apply after (s) | same problem | peak RSS (MB) |")
-    lines = [head, "|" + "---|" * 9]
+            "| apply before (s) | apply after (s) | + what sampled steps read (s) | + every whole copy (s) "
+            "| same problem | peak RSS (MB) |")
+    lines = [head, "|" + "---|" * 11]
     for r in rows:
         req = f"{r['request']:,} edges" if isinstance(r["request"], int) else f"NodeDeletion, {r['request']}"
         lines.append(f"| {r['edges']:,} | {r['nodes']:,} | {req} | {_s(r, 'validate_before')} "
                      f"| {_s(r, 'validate_after')} | {_s(r, 'apply_before')} | {_s(r, 'apply_after')} "
+                     f"| {_s(r, 'apply_local')} | {_s(r, 'apply_whole')} "
                      f"| {r.get('agree', '—')} | {r['peak_rss_mb']:.0f} |")
     return "\n".join(lines)
 

@@ -144,3 +144,37 @@ def test_key_index_cached_per_split(split):
     before = twin.train_key_index()
     twin.train_pos[:, 0] = twin.train_pos[:, 1]  # modified in place: the index is rebuilt
     assert twin.train_key_index() is not before
+
+
+def test_apply_copies_nothing_until_used(split):
+    """Applying a request builds none of the whole-graph parts (each a pass over every edge)."""
+    problem = EdgeDeletion(_random_request(split, 50, 0)).apply(split)
+    assert problem._retain is None and problem._graph is None and problem._hop_masks is None
+    assert problem.num_retained == split.train_pos.size(1) - 50
+    assert problem._retain is None   # counted from D_f's columns, not from a copy
+
+
+@pytest.mark.parametrize("seed,k", [(0, 3), (1, 10), (2, 100)])
+def test_local_reads_match_the_full_pass_forms(split, seed, k):
+    """What sampled steps read instead of whole copies equals what the copies give: retained edges
+    by rank, the retained edges near D_f (read from the near nodes' rows for small requests, by
+    one pass where the 2-hop neighbourhood is most of Cora), and the hop masks read from the
+    endpoints' rows."""
+    request = _random_request(split, k, seed)
+    problem = EdgeDeletion(request).apply(split)
+    g = split.graph()
+    hops = k_hop_nodes(g.edge_index, problem.forget.flatten().unique(), 2, split.num_nodes)
+    assert all(torch.equal(a, b) for a, b in zip(g.k_hop(problem.forget.flatten(), 2), hops))
+    assert all(torch.equal(a, b) for a, b in zip(problem.hop_masks, hops))
+    ranks = torch.randperm(problem.num_retained, generator=torch.Generator().manual_seed(seed))[:500]
+    want = problem.retain   # built here, after the local reads' inputs
+    assert torch.equal(problem.retained_edges(ranks), want[:, ranks])
+    assert torch.equal(problem.retained_edges(torch.arange(problem.num_retained)), want)
+    near = hops[-1]
+    assert torch.equal(problem.near_retain(), want[:, near[want[0]] | near[want[1]]])   # same edges, same order
+    # a node deletion on the link split: hop masks around the deleted nodes, retained edges by rank
+    nodes = torch.randperm(split.num_nodes, generator=torch.Generator().manual_seed(seed))[:30]
+    nd = NodeDeletion(nodes).apply(split)
+    assert all(torch.equal(a, b) for a, b in zip(nd.hop_masks, k_hop_nodes(g.edge_index, nodes, 2, split.num_nodes)))
+    assert torch.equal(nd.retained_edges(torch.arange(nd.num_retained)), nd.retain)
+    assert not bool(torch.isin(nd.near_retain(), nodes).any())

@@ -163,6 +163,29 @@ def test_sampled_steps_touch_the_neighbourhood_only(cora_model, cora_split, cora
         fresh.outputs(cora_model)
 
 
+def test_sampled_runs_never_copy_the_retained_graph(monkeypatch, cora_model, cora_split, cora_request):
+    """Sampled steps read the request's neighbourhood only: a run builds neither the retained graph
+    nor the list of every retained edge (each a pass over all edges); ``result.data``, the retained
+    graph for serving, is built when read."""
+    from graph_unlearn.requests.edge import EdgeUnlearningProblem
+
+    def boom(*_):
+        raise AssertionError("a whole copy of the retained edges/graph was built")
+
+    monkeypatch.setattr(Graph, "without_edges", boom)
+    monkeypatch.setattr(EdgeUnlearningProblem, "retain", property(boom))
+    runs = {m.name: m.unlearn(cora_model, cora_split, cora_request, sampling=[5, 5])
+            for m in (D2DGN(steps=5), NegGradPlus(steps=5, batch_size=256), GNNDelete(steps=5, batch_size=256))}
+    monkeypatch.undo()
+    g = cora_split.graph()
+    for name, res in runs.items():
+        assert res.extra["sampling"]["fanouts"] == [5, 5], name
+        assert res.data.edge_index.size(1) == g.num_edges - 2 * len(cora_request), name
+    with pytest.raises(AssertionError, match="whole copy"):   # the check itself bites on a full-graph run
+        monkeypatch.setattr(Graph, "without_edges", boom)
+        D2DGN(steps=1).unlearn(cora_model, cora_split, cora_request, sampling="full")
+
+
 def test_sampled_retrain(cora_model, cora_split, cora_request):
     cfg = TrainConfig(epochs=60, eval_every=5, patience=4)
     res = Retrain(config=cfg).unlearn(cora_model, cora_split, cora_request, sampling=[10, 10])
@@ -277,6 +300,28 @@ def test_sampled_node_steps_share_one_node_set(cora_nodes, kind):
     at_forget = lambda g: int((gone[g.edge_index[0]] | gone[g.edge_index[1]]).sum())  # noqa: E731
     assert at_forget(ops.query_graph) > 0
     assert at_forget(ops.graph) == (0 if kind == "nodes" else at_forget(ops.query_graph))
+
+
+def test_node_deletion_graph_built_when_read_and_never_by_sampled_runs(monkeypatch, cora_nodes):
+    """A node deletion's retained graph is the original without V_f's edges (same columns, same
+    order as filtering every edge), built only when read; sampled runs never read it."""
+    from graph_unlearn.tasks.node_classification import NodeUnlearningProblem
+
+    split, model, req = cora_nodes
+    problem = req.apply(split)
+    assert problem.__dict__.get("_graph") is None
+    ei = split.graph.edge_index
+    keep = ~torch.isin(ei, req.nodes).any(0)
+    assert torch.equal(problem.graph.edge_index, ei[:, keep]) and int((~keep).sum()) > 0
+
+    def boom(*_):
+        raise AssertionError("the retained graph was built")
+
+    monkeypatch.setattr(NodeUnlearningProblem, "graph", property(boom, lambda self, g: self.__dict__.update(_graph=g)))
+    res = D2DGN(steps=3).unlearn(model, split, req, sampling=[5, 5])
+    monkeypatch.undo()
+    assert res.extra["sampling"]["fanouts"] == [5, 5]
+    assert torch.equal(res.data.edge_index, ei[:, keep])   # built for serving when read
 
 
 def test_sampled_node_unlearning_matches_full_graph_steps(cora_nodes):

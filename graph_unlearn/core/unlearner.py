@@ -79,7 +79,8 @@ class UnlearnResult:
     device: str
     extra: dict[str, Any] = field(default_factory=dict)
     #: what serving needs besides the model: the retained data in the user's form (graph methods:
-    #: a ``Data`` holding the retained graph, ``result.model(result.data.x, result.data.edge_index)``)
+    #: a ``Data`` holding the retained graph, ``result.model(result.data.x, result.data.edge_index)``;
+    #: built on first access when the method set it as a :class:`Deferred`)
     data: Any = field(default=None, repr=False)
     #: the run barely changed the model (see :mod:`graph_unlearn.core.audit`)
     noop: bool = False
@@ -112,6 +113,31 @@ class UnlearnResult:
         return (f"UnlearnResult(method={self.method}, seconds={self.seconds:.2f}, "
                 f"peak_mem_mb={self.peak_mem_mb:.1f}, epochs={self.epochs}, device={self.device}"
                 + (f", {extra}" if extra else "") + ")")
+
+
+class Deferred:
+    """A value computed on first use: ``UnlearnResult.data = Deferred(fn)`` stores ``fn`` and the
+    first read of ``result.data`` calls it once. The retained graph of a large graph is a copy of
+    every retained edge (at 100M edges, seconds and GBs) that a run on sampled subgraphs never
+    needs; it is built when the caller asks for it, not at the end of every run."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+
+def _get_data(self):
+    value = self.__dict__.get("_data")
+    if isinstance(value, Deferred):
+        value = self.__dict__["_data"] = value.fn()
+    return value
+
+
+def _set_data(self, value):
+    self.__dict__["_data"] = value
+
+
+UnlearnResult.data = property(_get_data, _set_data, doc=UnlearnResult.__doc__ and "the retained data "
+                              "for serving (see the field's comment); a Deferred is resolved on first read")
 
 
 class Unlearner:

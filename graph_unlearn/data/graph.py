@@ -95,6 +95,32 @@ class Graph:
             index = self._key_index = EdgeKeyIndex(self.edge_index, self.num_nodes, undirected=False)
         return index
 
+    def out_edges(self, nodes: torch.Tensor) -> torch.Tensor:
+        """The columns of ``edge_index`` leaving ``nodes`` (sorted, distinct ids). A coalesced
+        ``edge_index`` is sorted by source, so each node's edges are one range found by binary
+        search: the cost grows with the nodes' degrees, not with the graph (a pass over every
+        edge only for a graph that is not coalesced)."""
+        nodes = torch.unique(nodes.to(self.device).long())
+        if self.key_index().order is not None:   # not row-sorted (never for a Graph built here)
+            return torch.isin(self.edge_index[0], nodes).nonzero().flatten()
+        row = self.edge_index[0]
+        return expand_ranges(torch.searchsorted(row, nodes, side="left"), torch.searchsorted(row, nodes, side="right"))
+
+    def k_hop(self, seeds: torch.Tensor, num_hops: int) -> list[torch.Tensor]:
+        """Boolean node masks of the 0..``num_hops``-hop neighbourhoods of ``seeds``, as
+        :func:`k_hop_nodes`, reading only the rows of each hop's new nodes (:meth:`out_edges`):
+        the cost grows with the neighbourhood, not the graph (beyond the ``num_nodes`` masks)."""
+        mask = torch.zeros(self.num_nodes, dtype=torch.bool, device=self.device)
+        frontier = torch.unique(seeds.to(self.device).long())
+        mask[frontier] = True
+        masks = [mask.clone()]
+        for _ in range(num_hops):
+            nbrs = self.edge_index[1, self.out_edges(frontier)]
+            frontier = torch.unique(nbrs[~mask[nbrs]])
+            mask[frontier] = True
+            masks.append(mask.clone())
+        return masks
+
     def without_edges(self, edges: torch.Tensor) -> "Graph":
         """A new graph with the undirected edges ``edges`` ([2, k]) removed in both directions."""
         edges = edges.to(self.device).long()

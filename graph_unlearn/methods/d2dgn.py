@@ -137,7 +137,7 @@ class D2DGN(GraphUnlearner):
             z_destr, h_destr = ops.outputs(destroyer, query=True, with_embedding=True)
             return z_pres, h_pres, h_destr, ops.forget_logits(destroyer, z_destr)
 
-        if ops.retain_select(self.generator(), None, self.retain_scope).numel() == 0:
+        if ops.num_retained(self.retain_scope) == 0:
             raise ValueError("d2dgn: no retained edges/nodes in scope to preserve")
         fixed = None if ops.sampled else teachers()
         gen = self.generator()

@@ -19,7 +19,6 @@ from typing import Any
 
 import torch
 
-from ..data.graph import expand_ranges, k_hop_nodes
 from .base import DeletionRequest, check_mask_length, parse_ids
 from .edge import EdgeUnlearningProblem, train_key_index
 
@@ -87,10 +86,9 @@ class NodeDeletion(DeletionRequest):
         device = split.train_pos.device
         nodes = self.nodes.to(device)
         incident = _incident_training_edges(split, nodes)
-        if not bool(incident.any()):
+        if incident.numel() == 0:
             raise ValueError("NodeDeletion: the requested nodes have no training edge; nothing to unlearn "
                              "for link prediction")
-        forget, retain = split.train_pos[:, incident], split.train_pos[:, ~incident]
         x = split.x
         if x is not None:
             x = x.clone()
@@ -100,23 +98,20 @@ class NodeDeletion(DeletionRequest):
         new_split = replace(split, x=x, _trusted=True)
         if "_train_key_index" in split.__dict__:
             new_split.__dict__["_train_key_index"] = split.__dict__["_train_key_index"]
-        graph = split.graph().without_edges(forget)
-        hop = k_hop_nodes(split.graph().edge_index, nodes, 2, split.num_nodes)
-        problem = EdgeUnlearningProblem(new_split, forget, retain, graph, hop)
+        # retained edges, graph and hop masks (around the deleted nodes) built when first used
+        problem = EdgeUnlearningProblem(new_split, split.train_pos[:, incident], base_graph=split.graph(),
+                                        hop_seeds=nodes)
+        problem._forget_columns = incident
         problem.deleted_nodes = nodes  # type: ignore[attr-defined]
         return problem
 
 
 def _incident_training_edges(split, nodes: torch.Tensor) -> torch.Tensor:
-    """Boolean mask over ``split.train_pos`` columns: is the edge incident to one of ``nodes``?
-    Read from the rows of the (coalesced, row-sorted) training graph and the sorted training
-    keys: the search touches the deleted nodes' edges, not every training edge."""
+    """The (sorted) columns of ``split.train_pos`` incident to one of ``nodes``, read from the
+    nodes' rows of the training graph and the sorted training keys: the search touches the
+    deleted nodes' edges, not every training edge."""
     g = split.graph()
-    if g.key_index().order is not None:  # not row-sorted (never for a Graph built by the library)
-        return torch.isin(split.train_pos, nodes).any(0)
-    row, nodes = g.edge_index[0], nodes.to(g.device).long()
-    pos = expand_ranges(torch.searchsorted(row, nodes, side="left"), torch.searchsorted(row, nodes, side="right"))
-    return train_key_index(split).mask(g.edge_index[:, pos])
+    return train_key_index(split).columns(g.edge_index[:, g.out_edges(nodes)])
 
 
 class FeatureDeletion(DeletionRequest):

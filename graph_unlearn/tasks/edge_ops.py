@@ -28,11 +28,32 @@ class EdgeTaskOps:
 
     def __init__(self, problem):
         self.problem = problem
-        self.x, self.graph = problem.x, problem.graph
-        self.query_x, self.query_graph = problem.x, problem.graph
-        self.num_nodes, self.hop_masks, self.forget = problem.num_nodes, problem.hop_masks, problem.forget
+        self.x = self.query_x = problem.x
+        self.num_nodes, self.forget = problem.num_nodes, problem.forget
         self.forget_nodes = problem.forget.flatten().unique()
         self._pools: dict[str, torch.Tensor] = {}
+        self._graph = self._query_graph = None
+
+    # the retained graph and the hop masks are the problem's, read (and so built) when first used
+    @property
+    def graph(self):
+        return self.problem.graph if self._graph is None else self._graph
+
+    @graph.setter
+    def graph(self, g):
+        self._graph = g
+
+    @property
+    def query_graph(self):
+        return self.problem.graph if self._query_graph is None else self._query_graph
+
+    @query_graph.setter
+    def query_graph(self, g):
+        self._query_graph = g
+
+    @property
+    def hop_masks(self):
+        return self.problem.hop_masks
 
     def outputs(self, model, query: bool = False, with_embedding: bool = False):
         z = model(self.x, self.graph)
@@ -59,13 +80,15 @@ class EdgeTaskOps:
         return link_bce_loss(model.decode(zq, self.forget))
 
     def retain_pool(self, scope: str = "all") -> torch.Tensor:
+        """The retained edges batches are drawn from: all (``"all"``) or those with an endpoint
+        within 2 hops of D_f (``"khop"``)."""
         if scope not in self._pools:
-            retain = self.problem.retain
-            if scope == "khop":
-                near = self.hop_masks[-1]
-                retain = retain[:, near[retain[0]] | near[retain[1]]]
-            self._pools[scope] = retain
+            self._pools[scope] = self.problem.retain if scope == "all" else self.problem.near_retain()
         return self._pools[scope]
+
+    def num_retained(self, scope: str = "all") -> int:
+        """The size of :meth:`retain_pool` (without building the whole pool where it is all)."""
+        return self.problem.num_retained if scope == "all" else self.retain_pool(scope).size(1)
 
     def retain_select(self, gen, batch_size=None, scope: str = "all") -> torch.Tensor:
         """A batch of retained edges plus as many random node pairs."""
@@ -96,9 +119,7 @@ class EdgeTaskOps:
         graph, the same near edges' BCE sum on the retained graph, the mean training loss on the
         original graph (random pairs fixed once), number of training edges)."""
         split = self.problem.split
-        near = self.hop_masks[-1]
-        retain = self.problem.retain
-        near_edges = retain[:, near[retain[0]] | near[retain[1]]]
+        near_edges = self.retain_pool("khop")
         z0 = model(split.x, split.graph())
         z1 = model(self.x, self.graph)
         bce = lambda z, e: -torch.nn.functional.logsigmoid(model.decode(z, e)).sum()  # noqa: E731

@@ -23,6 +23,7 @@ from typing import Any, Callable
 import torch
 
 from ..core.task import StepLosses, UnlearningTask, register_task
+from ..core.unlearner import Deferred
 from ..models.adapter import GraphModel, ModelConfig, as_graph_model, unwrap
 from ..requests.edge import EdgeUnlearningProblem
 from .contract import as_task_data, retained_link_triple, serving_data
@@ -116,7 +117,7 @@ class GraphTask(UnlearningTask):
         if explicit and not unlearner.samples_graphs:
             raise ValueError(f"{unlearner.name} runs on the full graph only (its terms need whole-graph node "
                              f"masks or gradients): use sampling='full'")
-        size = problem.retain.size(1) if td.task == "link" else problem.query_graph.num_edges // 2
+        size = problem.num_retained if td.task == "link" else problem.query_graph.num_edges // 2
         fanouts = resolve_fanouts(sampling, size, getattr(net, "num_layers", 0), problem.x is not None)
         if fanouts is not None and not unlearner.samples_graphs:
             fanouts, note = None, f"{unlearner.name} runs on the full graph only"
@@ -153,8 +154,7 @@ class GraphTask(UnlearningTask):
     def steps_per_epoch(self, over: str, batch_size: int | None) -> int:
         if over == "forget":
             return 1
-        pool = self.ops.retain_pool() if self.kind == "link" else self.data.retain_nodes
-        n = pool.size(-1) if pool.dim() == 2 else pool.numel()
+        n = self.ops.num_retained() if self.kind == "link" else self.data.retain_nodes.numel()
         return 1 if batch_size is None else max(1, math.ceil(n / batch_size))
 
     def default_recipe(self):
@@ -295,7 +295,8 @@ class GraphTask(UnlearningTask):
     def finish(self, result):
         if self.model is not self.user_model:  # the library wrapped the user's module: hand back their class
             result.model = unwrap(result.model)
-        result.data = serving_data(self.data, self.task_data)
+        data, td = self.data, self.task_data
+        result.data = Deferred(lambda: serving_data(data, td))   # built when read (a copy of E edges)
         result.extra["validation_seconds"] = self.validation_seconds
         result.extra["sampling"] = self.sampling
         return result
@@ -331,11 +332,12 @@ def check_model_fits(model, problem, who: str = "unlearn", ops=None) -> None:
     sub = ops.forget_subgraph() if ops is not None and ops.sampled else None
     ops = task_ops(problem)
     params = list(model.parameters())
-    device = ops.graph.device if hasattr(ops.graph, "device") else None
+    device = ops.forget.device
     if params and device is not None and params[0].device != device:
         return
-    x, graph, num_nodes = ops.x, ops.graph, ops.num_nodes
-    if sub is not None:
+    if sub is None:
+        x, graph, num_nodes = ops.x, ops.graph, ops.num_nodes
+    else:
         x, graph, num_nodes = sub.features(ops.x), sub.graph, sub.num_nodes
     was = model.training
     model.eval()

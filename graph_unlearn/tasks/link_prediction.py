@@ -113,7 +113,11 @@ class LinkSplit:
         return cached[2]
 
     def to(self, device) -> "LinkSplit":
+        """The split on ``device``: itself when it is there already (as ``Tensor.to`` and PyG's
+        ``Data.to``; its cached graph and sorted keys are kept), else a moved copy."""
         device = torch.device(device)
+        if self.train_pos.device == device and (self.x is None or self.x.device == device):
+            return self   # keeps the cached training graph and sorted keys (a pass over E edges each)
         moved = LinkSplit(None if self.x is None else self.x.to(device), self.num_nodes,
                           *(getattr(self, k).to(device) for k in ("train_pos", "val_pos", "val_neg", "test_pos", "test_neg")),
                           name=self.name, seed=self.seed,

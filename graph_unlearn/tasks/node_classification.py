@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 import torch
 import torch.nn.functional as F
 
-from ..data.graph import Graph, k_hop_nodes
+from ..data.graph import Graph
 
 
 @dataclass
@@ -57,7 +57,11 @@ class NodeSplit:
         return int(self.y.max()) + 1
 
     def to(self, device) -> "NodeSplit":
+        """The split on ``device``: itself when it is there already (as ``Tensor.to`` and PyG's
+        ``Data.to``; its cached graph and sorted keys are kept), else a moved copy."""
         device = torch.device(device)
+        if all(t.device == device for t in (self.x, self.y, self.train_idx, self.graph.edge_index)):
+            return self
         move = lambda t: None if t is None else t.to(device)  # noqa: E731
         return replace(self, x=self.x.to(device), y=self.y.to(device), graph=self.graph.to(device),
                        train_idx=self.train_idx.to(device), val_idx=self.val_idx.to(device),
@@ -265,6 +269,10 @@ class NodeUnlearningProblem:
         x, graph: the retained view (deleted rows/columns zeroed, incident edges removed).
         query_x, query_graph: the original data, on which :math:`V_f` is queried.
         hop_masks: 0/1/2-hop node masks around :math:`V_f` on the original graph.
+
+    A node deletion's retained ``graph`` (``None`` given) is built when first read: it copies
+    every edge, which sampled steps never need (they drop :math:`V_f`'s edges from each sampled
+    subgraph), so applying the request costs what :math:`V_f`'s neighbourhood holds.
     """
 
     split: NodeSplit
@@ -272,7 +280,7 @@ class NodeUnlearningProblem:
     forget_nodes: torch.Tensor
     retain_nodes: torch.Tensor
     x: torch.Tensor
-    graph: Graph
+    graph: Graph | None
     hop_masks: list[torch.Tensor]
     query_x: torch.Tensor = field(repr=False, default=None)
     query_graph: Graph = field(repr=False, default=None)
@@ -303,8 +311,12 @@ class NodeUnlearningProblem:
 
     def to(self, device) -> "NodeUnlearningProblem":
         device = torch.device(device)
+        if self.forget_nodes.device == device:
+            return self
+        graph = self.__dict__.get("_graph")
         return NodeUnlearningProblem(self.split.to(device), self.kind, self.forget_nodes.to(device),
-                                     self.retain_nodes.to(device), self.x.to(device), self.graph.to(device),
+                                     self.retain_nodes.to(device), self.x.to(device),
+                                     None if graph is None else graph.to(device),
                                      [m.to(device) for m in self.hop_masks], self.query_x.to(device),
                                      self.query_graph.to(device))
 
@@ -320,6 +332,10 @@ class NodeUnlearningProblem:
         if batch_size is not None and batch_size < nodes.numel():
             nodes = nodes[torch.randperm(nodes.numel(), generator=gen)[:batch_size].to(nodes.device)]
         return nodes
+
+    def num_retained(self, scope: str = "all") -> int:
+        """The number of retained training nodes in ``scope`` (what :meth:`retain_select` draws from)."""
+        return self.retain_select(None, None, scope).numel()
 
     def retain_logits(self, model, z: torch.Tensor, sel: torch.Tensor) -> torch.Tensor:
         return z[sel]
@@ -390,7 +406,29 @@ class NodeUnlearningProblem:
 
     def __repr__(self) -> str:
         return (f"NodeUnlearningProblem({self.kind}: forget={self.forget_nodes.numel()} nodes, "
-                f"retain={self.retain_nodes.numel()} training nodes, {self.graph})")
+                f"retain={self.retain_nodes.numel()} training nodes, {self.query_graph})")
+
+
+def _retained_graph(self) -> Graph:
+    """The retained view's graph: the original one without :math:`V_f`'s edges (node deletion),
+    built on first read (:class:`NodeUnlearningProblem`)."""
+    graph = self.__dict__.get("_graph")
+    if graph is None:
+        g = self.split.graph
+        out = g.out_edges(self.forget_nodes)   # (u, v), u deleted; and their reverses (v, u)
+        cols = torch.cat([out, g.key_index().columns(g.edge_index[:, out].flip(0))])
+        keep = torch.ones(g.num_edges, dtype=torch.bool, device=g.device)
+        keep[cols] = False
+        graph = self.__dict__["_graph"] = Graph.__new__(Graph)
+        graph.edge_index, graph.num_nodes, graph._cache = g.edge_index[:, keep], g.num_nodes, {}
+    return graph
+
+
+def _set_graph(self, graph) -> None:
+    self.__dict__["_graph"] = graph
+
+
+NodeUnlearningProblem.graph = property(_retained_graph, _set_graph)
 
 
 def build_node_problem(split: NodeSplit, nodes: torch.Tensor, kind: str,
@@ -401,9 +439,7 @@ def build_node_problem(split: NodeSplit, nodes: torch.Tensor, kind: str,
     x = split.x.clone()
     if kind == "nodes":
         x[nodes] = 0
-        graph = split.graph
-        incident = torch.isin(graph.edge_index, nodes).any(0)
-        graph = Graph(graph.edge_index[:, ~incident], split.num_nodes, undirected=False)
+        graph = None   # built when first read: the original without V_f's edges
         retain = split.train_idx[~torch.isin(split.train_idx, nodes)]
     elif kind == "features":
         if features is None:
@@ -414,8 +450,7 @@ def build_node_problem(split: NodeSplit, nodes: torch.Tensor, kind: str,
         retain = split.train_idx
     else:
         raise ValueError(f"unknown node deletion kind {kind!r}")
-    hop = k_hop_nodes(split.graph.edge_index, nodes, 2, split.num_nodes)
-    return NodeUnlearningProblem(split, kind, nodes, retain, x, graph, hop)
+    return NodeUnlearningProblem(split, kind, nodes, retain, x, graph, split.graph.k_hop(nodes, 2))
 
 
 # ---------------------------------------------------------------------------------------------

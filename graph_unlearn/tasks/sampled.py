@@ -13,6 +13,7 @@ from ..core.distributed import shard
 from ..data.graph import Graph
 from ..requests.edge import EdgeUnlearningProblem
 from .edge_ops import EdgeTaskOps
+from .link_prediction import random_pairs
 
 #: with sampled steps, the deleted edges one step's forget term covers at most
 #: (:class:`SampledEdgeTaskOps`): a 10,000-edge request on a 10M-edge graph otherwise samples a
@@ -53,6 +54,7 @@ class SampledEdgeTaskOps(ForgetBatches, EdgeTaskOps):
     (``forget_index``: the step's rows of D_f, ``None`` when the whole D_f fits one step)."""
 
     sampled = True
+    graph = query_graph = None   # the step's subgraph (set by draw()), never the whole retained graph
 
     def __init__(self, problem: EdgeUnlearningProblem, fanouts, backend: str = "auto"):
         from ..data.sampling import NeighborSampler
@@ -64,11 +66,10 @@ class SampledEdgeTaskOps(ForgetBatches, EdgeTaskOps):
         self.fanouts = list(fanouts)
         # the split's training graph with D_f excluded = the retained graph; its sampler's graph is
         # built once per split, not once per request
-        base = problem.split.graph()
-        if base.num_edges - problem.graph.num_edges != 2 * problem.forget.size(1):
-            base, exclude = problem.graph, None   # the retained graph is not "training graph minus D_f"
-        else:
-            exclude = problem.forget
+        if problem.derived:
+            base, exclude = problem.base_graph, problem.forget
+        else:   # a retained graph given explicitly: sample it as it is
+            base, exclude = problem.graph, None
         self.sampler = NeighborSampler(base, self.fanouts, backend, exclude=exclude)
         self._forget_sub = None
         self.x = self.graph = self.query_x = self.query_graph = None   # set by draw()
@@ -78,6 +79,20 @@ class SampledEdgeTaskOps(ForgetBatches, EdgeTaskOps):
         sel = super().draw(gen, batch_size, scope, retain)
         sub = self.view_around(gen, None if sel is None else sel.reshape(-1))
         return None if sel is None else sub.local(sel)
+
+    def retain_select(self, gen, batch_size=None, scope: str = "all") -> torch.Tensor:
+        """As :meth:`EdgeTaskOps.retain_select`; from all retained edges, a batch of distinct
+        ranks drawn uniformly and read by :meth:`EdgeUnlearningProblem.retained_edges`,
+        without building the pool of every retained edge (a step costs its batch, not E)."""
+        n = self.num_retained(scope)
+        if scope != "all" or batch_size is None or batch_size >= n:
+            return super().retain_select(gen, batch_size, scope)
+        ranks = torch.zeros(0, dtype=torch.long)
+        while ranks.numel() < batch_size:   # distinct ranks (a repeat costs one more short draw)
+            more = torch.randint(0, n, (batch_size - ranks.numel(),), generator=gen)
+            ranks = torch.unique(torch.cat([ranks, more]))
+        pos = self.problem.retained_edges(ranks)
+        return torch.cat([pos, random_pairs(self.num_nodes, pos.size(1), pos.device, gen)], 1)
 
     def view_around(self, gen, nodes: torch.Tensor | None = None, paired=()):
         """Sample the step's subgraph around D_f's endpoints (the step's batch of them), ``nodes``
@@ -173,6 +188,9 @@ class SampledNodeTaskOps(ForgetBatches):
     # the pools batches are drawn from: the problem's (global ids)
     def retain_select(self, gen, batch_size=None, scope: str = "all"):
         return self.problem.retain_select(gen, batch_size, scope)
+
+    def num_retained(self, scope: str = "all") -> int:
+        return self.problem.num_retained(scope)
 
     @property
     def retrain_nodes(self):
