@@ -32,24 +32,16 @@ class EdgeTaskOps:
         self.num_nodes, self.forget = problem.num_nodes, problem.forget
         self.forget_nodes = problem.forget.flatten().unique()
         self._pools: dict[str, torch.Tensor] = {}
-        self._graph = self._query_graph = None
 
-    # the retained graph and the hop masks are the problem's, read (and so built) when first used
+    # the retained graph (also where D_f is queried) and the hop masks are the problem's, read (and
+    # so built) when first used
     @property
     def graph(self):
-        return self.problem.graph if self._graph is None else self._graph
-
-    @graph.setter
-    def graph(self, g):
-        self._graph = g
+        return self.problem.graph
 
     @property
     def query_graph(self):
-        return self.problem.graph if self._query_graph is None else self._query_graph
-
-    @query_graph.setter
-    def query_graph(self, g):
-        self._query_graph = g
+        return self.problem.graph
 
     @property
     def hop_masks(self):
