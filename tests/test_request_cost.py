@@ -154,12 +154,15 @@ def test_apply_copies_nothing_until_used(split):
     assert problem._retain is None   # counted from D_f's columns, not from a copy
 
 
-@pytest.mark.parametrize("seed,k", [(0, 3), (1, 10), (2, 100)])
-def test_local_reads_match_the_full_pass_forms(split, seed, k):
+@pytest.mark.parametrize("seed,k,search_cost", [(0, 3, 1), (1, 10, 1), (2, 100, 1), (0, 3, 50)])
+def test_local_reads_match_the_full_pass_forms(monkeypatch, split, seed, k, search_cost):
     """What sampled steps read instead of whole copies equals what the copies give: retained edges
-    by rank, the retained edges near D_f (read from the near nodes' rows for small requests, by
-    one pass where the 2-hop neighbourhood is most of Cora), and the hop masks read from the
+    by rank, the retained edges near D_f (read from the near nodes' rows, or by one pass where that
+    is cheaper: both paths, by the switch ``LOCAL_SEARCH_COST``), and the hop masks read from the
     endpoints' rows."""
+    from graph_unlearn.requests import edge
+
+    monkeypatch.setattr(edge, "LOCAL_SEARCH_COST", search_cost)
     request = _random_request(split, k, seed)
     problem = EdgeDeletion(request).apply(split)
     g = split.graph()

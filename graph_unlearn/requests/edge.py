@@ -97,13 +97,15 @@ class EdgeUnlearningProblem:
 
     def near_retain(self) -> torch.Tensor:
         """The retained edges with an endpoint within the 2-hop neighbourhood of :math:`D_f`
-        (in ``retain``'s order), read from those nodes' rows of the training graph."""
+        (in ``retain``'s order): read from those nodes' rows of the training graph where they are
+        few (:data:`LOCAL_SEARCH_COST`), else by one pass over the training edges (no copy of
+        the retained ones either way)."""
         near = self.hop_masks[-1]
         if not self.derived:
             return self.retain[:, near[self.retain[0]] | near[self.retain[1]]]
         g, train = self.base_graph, self.split.train_pos
         out = g.out_edges(near.nonzero().flatten())
-        if out.numel() > train.size(1) // 2:   # the neighbourhood is most of the graph: one pass is cheaper
+        if out.numel() * LOCAL_SEARCH_COST > train.size(1):   # one sequential pass over the edges is cheaper
             keep = near[train[0]] | near[train[1]]
             keep[self.forget_columns] = False
             return train[:, keep]
@@ -122,6 +124,14 @@ class EdgeUnlearningProblem:
         if hasattr(self, "deleted_nodes"):
             out.deleted_nodes = self.deleted_nodes.to(device)
         return out
+
+
+#: a binary search of one edge key among E sorted keys costs about this many sequential per-edge
+#: steps of a pass over all edges (10M edges, one thread: 0.65 us per searched edge against 9-16 ns per
+#: edge of a mask pass), so :meth:`EdgeUnlearningProblem.near_retain` reads the near edges' rows only
+#: when they are fewer than 1/50 of the edges (at 10M edges a 10-edge request's 2-hop rows; a 100-edge
+#: request's 1.4M rows take 0.94 s by search, 0.16 s by one pass)
+LOCAL_SEARCH_COST = 50
 
 
 def train_key_index(split) -> EdgeKeyIndex:
