@@ -176,11 +176,27 @@ def _raw(row: dict) -> dict:
     return {k: v for k, v in row.items() if not k.endswith("_std") and isinstance(v, (int, float))}
 
 
-def shipped_link_defaults() -> dict:
-    """D2DGN's and GNNDelete's shipped link-prediction defaults, read from the code (not typed in)."""
+def shipped_defaults(task: str = "link") -> dict:
+    """D2DGN's and GNNDelete's shipped defaults for ``task`` (``"link"`` or ``"node"``), read from
+    the code (not typed in)."""
     from graph_unlearn.methods import d2dgn, gnndelete
 
-    return {"d2dgn": dict(d2dgn.TASK_DEFAULTS["link"]), "gnndelete": dict(gnndelete.TASK_DEFAULTS["link"])}
+    return {"d2dgn": dict(d2dgn.TASK_DEFAULTS[task]), "gnndelete": dict(gnndelete.TASK_DEFAULTS[task])}
+
+
+def shipped_link_defaults() -> dict:
+    return shipped_defaults("link")
+
+
+def defaults_note(ran: dict, task: str, tuning: str) -> list[str]:
+    """A note where a configuration's d2dgn / gnndelete rows ran with other than the shipped
+    ``task`` defaults (``ran``: the defaults the report recorded, or the earlier ones)."""
+    shipped = shipped_defaults(task)
+    stale = [m for m in shipped if ran.get(m) != shipped[m]]
+    if not stale:
+        return []
+    return ["> The " + " and ".join(f"{m} row ran with `{ran.get(m)}`" for m in stale) + f", not the shipped {task} "
+            "defaults " + " and ".join(f"`{shipped[m]}`" for m in stale) + f" (`{tuning}`)."]
 
 
 def merge_seeds(reports: list[dict], reference: str = "retrain") -> dict:

@@ -20,8 +20,13 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from graph_unlearn.experiments import run_node_experiment  # noqa: E402
 from graph_unlearn.methods import ALL_METHODS as METHODS  # noqa: E402
-from _common import (RESULTS, VERDICT_RULE, config_yardstick_section, run_grid,  # noqa: E402
-                     table_with_completeness)
+from _common import (RESULTS, VERDICT_RULE, config_yardstick_section, defaults_note, run_grid,  # noqa: E402
+                     shipped_defaults, table_with_completeness)
+
+#: the node defaults configurations run before each report recorded its own (``node_defaults``)
+EARLIER_DEFAULTS = {"d2dgn": {"retain_weight": 0.97, "forget_weight": 1 - 0.97, "temperature": 4.0, "steps": 10,
+                              "lr": 3e-3},
+                    "gnndelete": {"forget_weight": 0.5, "steps": 50, "lr": 1e-3}}
 
 GRID = [(d, m, k) for d in ("Cora", "CiteSeer") for k in ("nodes", "features") for m in ("gcn", "gat", "gin")]
 #: retrain seeds per request for the yardstick: on Cora nodes a band of two retrain seeds is too narrow
@@ -78,8 +83,9 @@ def write_markdown(reports: dict) -> None:
              "(the original's weights, untouched) stands in for it: on every stored seed that has both rows, UtU's "
              "forgotten accuracy equals the original's.", "", "## Targets", "",
              "A target counts as met only where the original model fails it.", "", targets(reports), "",
-             "D2DGN runs its node defaults (α=0.97, τ=4, 10 steps, lr 3e-3), chosen against retrain on a separate "
-             "tuning request with validation nodes (`d2dgn_node_options.md`). Forgotten accuracy: retrain labels "
+             f"D2DGN and GNNDelete run their node defaults ({shipped_defaults('node')}), chosen by the forgetting "
+             "yardstick and validation accuracy together on separate tuning requests (`tune_node_defaults.md`: "
+             "the defaults before it over-forgot, costing more than doing nothing). Forgotten accuracy: retrain labels "
              "the forgotten nodes like unseen ones, the original remembers them; D2DGN's random destroyer flattens "
              "their outputs uniformly rather than flipping the nodes retrain gets wrong, and settings that forget "
              "harder (smaller α, more steps) lose validation accuracy first. Speed: retrain on Cora GCN is about "
@@ -99,7 +105,8 @@ def write_markdown(reports: dict) -> None:
                   f"seeds {rep['seeds']}, {rep['split']} split, {rep['num_forget_nodes']} forgotten nodes, device "
                   f"{rep['device']}, original trained {rep['original'].get('epochs', 0):.0f} epochs (val acc "
                   f"{rep['original'].get('best_val_acc', float('nan')):.4f}); whole configuration "
-                  f"{rep['total_seconds']:.0f} s", "", config_table(rep, key), ""]
+                  f"{rep['total_seconds']:.0f} s", "", config_table(rep, key), "",
+                  *defaults_note(rep.get("node_defaults", EARLIER_DEFAULTS), "node", "tune_node_defaults.md")]
         parts += config_yardstick_section(rep, key, "node_unlearning", "test_acc", FORGET_METRIC,
                                           f"{rep['dataset']} / {rep['model'].upper()} / {rep['delete']}",
                                           f"{rep.get('retrains', RETRAINS)} retrain seeds per seed")
@@ -184,9 +191,10 @@ def main(argv=None) -> int:
         return 0
 
     def run_one(dataset, model, delete, seed):
-        return run_node_experiment(dataset, model, delete, 0.05, args.methods.split(","), [seed],
-                                   device=args.device, progress=False, holdout=not args.no_holdout,
-                                   retrains=RETRAINS)
+        rep = run_node_experiment(dataset, model, delete, 0.05, args.methods.split(","), [seed],
+                                  device=args.device, progress=False, holdout=not args.no_holdout,
+                                  retrains=RETRAINS)
+        return {**rep, "node_defaults": shipped_defaults("node")}
 
     only = set(args.only.split(",")) if args.only else None
     if args.render:     # no configuration selected: run_grid loads the stored reports and writes the markdown
