@@ -111,13 +111,22 @@ class Graph:
         :func:`k_hop_nodes`, reading only the rows of each hop's new nodes (:meth:`out_edges`):
         the cost grows with the neighbourhood, not the graph (beyond the ``num_nodes`` masks)."""
         mask = torch.zeros(self.num_nodes, dtype=torch.bool, device=self.device)
-        frontier = torch.unique(seeds.to(self.device).long())
-        mask[frontier] = True
-        masks = [mask.clone()]
+        mask[seeds.to(self.device).long()] = True
+        frontier, masks = mask.clone(), [mask.clone()]
+        row, col = self.edge_index
         for _ in range(num_hops):
-            nbrs = self.edge_index[1, self.out_edges(frontier)]
-            frontier = torch.unique(nbrs[~mask[nbrs]])
-            mask[frontier] = True
+            nodes = frontier.nonzero().flatten()
+            nbrs = None
+            if self.key_index().order is None:   # row-sorted: the frontier's rows, if they are few
+                lo, hi = torch.searchsorted(row, nodes, side="left"), torch.searchsorted(row, nodes, side="right")
+                if int((hi - lo).sum()) * 4 <= row.numel():
+                    nbrs = col[expand_ranges(lo, hi)]
+            if nbrs is None:   # the frontier touches most edges: one pass over them is cheaper
+                nbrs = col[frontier[row]]
+            frontier = torch.zeros_like(mask)
+            frontier[nbrs] = True
+            frontier &= ~mask
+            mask |= frontier
             masks.append(mask.clone())
         return masks
 
