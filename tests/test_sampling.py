@@ -338,7 +338,7 @@ def test_sampled_node_unlearning_matches_full_graph_steps(cora_nodes):
             return node_scores(m, problem)[problem.forget_nodes].mean().item()
 
     base, acc0 = forget_logp(model), evaluate_node_unlearning(model, problem)["test_acc"]
-    for method in (D2DGN(lr=1e-2, steps=20), GNNDelete(batch_size=256), NegGradPlus(steps=10, lr=1e-3)):
+    for method in (D2DGN(lr=1e-2, steps=20), GNNDelete(batch_size=256, lr=1e-3), NegGradPlus(steps=10, lr=1e-3)):
         full = method.unlearn(model, split, req, sampling="full")
         res = method.unlearn(model, split, req, sampling=[10, 10])
         assert res.extra["sampling"]["fanouts"] == [10, 10] and full.extra["sampling"]["fanouts"] is None
@@ -480,10 +480,11 @@ def test_users_pyg_node_classifier_runs_sampled(cora):
         return logp, (out.argmax(-1)[cora.test_mask] == cora.y[cora.test_mask]).float().mean().item()
 
     logp0, acc0 = measure(model)
-    res = D2DGN().unlearn(model, cora, NodeDeletion(forget), sampling=[5, 5])
+    method = D2DGN(lr=3e-3)   # the sampled path's mechanics, at a setting that moves this model visibly
+    res = method.unlearn(model, cora, NodeDeletion(forget), sampling=[5, 5])
     assert type(res.model) is UserNodeGCN and res.extra["sampling"]["fanouts"] == [5, 5]
     logp, acc = measure(res.model)
-    logp_full = measure(D2DGN().unlearn(model, cora, NodeDeletion(forget), sampling="full").model)[0]
+    logp_full = measure(method.unlearn(model, cora, NodeDeletion(forget), sampling="full").model)[0]
     # measured: -0.011 before, -0.114 sampled, -0.106 full-graph steps; test accuracy 0.811 -> 0.791
     assert logp < logp0 - 0.05, (logp0, logp)
     assert abs(logp - logp_full) < 0.05, (logp, logp_full)
