@@ -173,6 +173,12 @@ def rank(rows: list[dict], name: str) -> list[dict]:
     return sorted(out, key=lambda r: (r["cost"], r["seconds"]))
 
 
+def chosen(stored: dict) -> dict:
+    """Each method's chosen setting: the lowest mean cost within the step budget."""
+    return {name: next(r["options"] for r in rank(stored["rows"][name], name) if r["options"]["steps"] <= BUDGET[name])
+            for name in GRIDS}
+
+
 def write_report(stored: dict) -> None:
     from tune_link_defaults import _md_paragraph
 
@@ -216,7 +222,10 @@ def write_report(stored: dict) -> None:
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if "--report-only" in argv:
-        write_report(json.loads((OUT / "tune_node_defaults.json").read_text()))
+        stored = json.loads((OUT / "tune_node_defaults.json").read_text())
+        stored["chosen"] = chosen(stored)   # derived from the stored rows
+        (OUT / "tune_node_defaults.json").write_text(json.dumps(stored, indent=1, default=str))
+        write_report(stored)
         return 0
     torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
     t0 = time.time()
@@ -250,6 +259,8 @@ def main(argv=None) -> int:
                     **cost(row, table, val, ref_val)})
             print(f"{dataset} {conv} {name}: {len(settings)} settings ({time.time() - t0:.0f}s)", flush=True)
         (OUT / "tune_node_defaults.json").write_text(json.dumps(stored, indent=1, default=str))
+    stored["chosen"] = chosen(stored)
+    (OUT / "tune_node_defaults.json").write_text(json.dumps(stored, indent=1, default=str))
     write_report(stored)
     print(f"wrote {OUT / 'tune_node_defaults.md'} in {time.time() - t0:.0f}s")
     return 0

@@ -119,6 +119,21 @@ def test_shipped_link_defaults_are_the_tuned_choice():
         assert {k: shipped[k] for k in chosen} == chosen, name
 
 
+def test_shipped_node_defaults_are_the_tuned_choice():
+    """The node defaults in the code are the settings ``benchmarks/tune_node_defaults.py`` chose
+    (``benchmarks/results/tune_node_defaults.json``)."""
+    import json
+    from pathlib import Path
+
+    from graph_unlearn.methods import d2dgn, gnndelete
+
+    report = json.loads((Path(__file__).resolve().parents[1] / "benchmarks" / "results" /
+                         "tune_node_defaults.json").read_text())
+    for name, module in (("d2dgn", d2dgn), ("gnndelete", gnndelete)):
+        chosen, shipped = report["chosen"][name], module.TASK_DEFAULTS["node"]
+        assert {k: shipped[k] for k in chosen} == chosen, name
+
+
 def test_shipped_mmrecun_defaults_are_the_tuned_choice():
     """MMRecUn's per-request-kind defaults are the settings ``benchmarks/tune_rec_defaults.py``
     chose (``benchmarks/results/tune_rec_defaults.json``), for every kind it tuned."""
