@@ -95,16 +95,21 @@ class Graph:
             index = self._key_index = EdgeKeyIndex(self.edge_index, self.num_nodes, undirected=False)
         return index
 
-    def out_edges(self, nodes: torch.Tensor) -> torch.Tensor:
+    def out_edges(self, nodes: torch.Tensor, limit: int | None = None) -> torch.Tensor | None:
         """The columns of ``edge_index`` leaving ``nodes`` (sorted, distinct ids). A coalesced
         ``edge_index`` is sorted by source, so each node's edges are one range found by binary
         search: the cost grows with the nodes' degrees, not with the graph (a pass over every
-        edge only for a graph that is not coalesced)."""
+        edge only for a graph that is not coalesced). With ``limit``: ``None`` instead where they
+        are more than ``limit`` (or the graph is not coalesced), for callers that then take one
+        pass over all edges, cheaper than reading most of the rows."""
         nodes = torch.unique(nodes.to(self.device).long())
         if self.key_index().order is not None:   # not row-sorted (never for a Graph built here)
-            return torch.isin(self.edge_index[0], nodes).nonzero().flatten()
+            return None if limit is not None else torch.isin(self.edge_index[0], nodes).nonzero().flatten()
         row = self.edge_index[0]
-        return expand_ranges(torch.searchsorted(row, nodes, side="left"), torch.searchsorted(row, nodes, side="right"))
+        lo, hi = torch.searchsorted(row, nodes, side="left"), torch.searchsorted(row, nodes, side="right")
+        if limit is not None and int((hi - lo).sum()) > limit:
+            return None
+        return expand_ranges(lo, hi)
 
     def k_hop(self, seeds: torch.Tensor, num_hops: int) -> list[torch.Tensor]:
         """Boolean node masks of the 0..``num_hops``-hop neighbourhoods of ``seeds``, as
@@ -115,14 +120,8 @@ class Graph:
         frontier, masks = mask.clone(), [mask.clone()]
         row, col = self.edge_index
         for _ in range(num_hops):
-            nodes = frontier.nonzero().flatten()
-            nbrs = None
-            if self.key_index().order is None:   # row-sorted: the frontier's rows, if they are few
-                lo, hi = torch.searchsorted(row, nodes, side="left"), torch.searchsorted(row, nodes, side="right")
-                if int((hi - lo).sum()) * 4 <= row.numel():
-                    nbrs = col[expand_ranges(lo, hi)]
-            if nbrs is None:   # the frontier touches most edges: one pass over them is cheaper
-                nbrs = col[frontier[row]]
+            pos = self.out_edges(frontier.nonzero().flatten(), limit=row.numel() // 4)   # the frontier's rows
+            nbrs = col[frontier[row]] if pos is None else col[pos]   # or, where they are many, one pass
             frontier = torch.zeros_like(mask)
             frontier[nbrs] = True
             frontier &= ~mask

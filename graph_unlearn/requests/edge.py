@@ -104,8 +104,8 @@ class EdgeUnlearningProblem:
         if not self.derived:
             return self.retain[:, near[self.retain[0]] | near[self.retain[1]]]
         g, train = self.base_graph, self.split.train_pos
-        out = g.out_edges(near.nonzero().flatten())
-        if out.numel() * LOCAL_SEARCH_COST > train.size(1):   # one sequential pass over the edges is cheaper
+        out = g.out_edges(near.nonzero().flatten(), limit=train.size(1) // LOCAL_SEARCH_COST)
+        if out is None:   # one sequential pass over the edges is cheaper
             keep = near[train[0]] | near[train[1]]
             keep[self.forget_columns] = False
             return train[:, keep]
