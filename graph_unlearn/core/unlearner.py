@@ -136,8 +136,8 @@ def _set_data(self, value):
     self.__dict__["_data"] = value
 
 
-UnlearnResult.data = property(_get_data, _set_data, doc=UnlearnResult.__doc__ and "the retained data "
-                              "for serving (see the field's comment); a Deferred is resolved on first read")
+UnlearnResult.data = property(_get_data, _set_data, doc="The retained data for serving (see the field's "
+                              "comment); a Deferred is resolved on first read.")
 
 
 class Unlearner:

@@ -112,6 +112,10 @@ class EdgeUnlearningProblem:
         cols = train_key_index(self.split).columns(g.edge_index[:, out])
         return train[:, cols[~torch.isin(cols, self.forget_columns)]]
 
+    def __repr__(self) -> str:
+        return (f"EdgeUnlearningProblem(forget={self.forget.size(1)} edges, retain={self.num_retained} edges, "
+                f"nodes={self.num_nodes})")
+
     def to(self, device) -> "EdgeUnlearningProblem":
         device = torch.device(device)
         if self.forget.device == device:
