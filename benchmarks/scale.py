@@ -259,7 +259,7 @@ def defaults_note(rows: list[dict]) -> list[str]:
 def write_markdown(rows: list[dict], args, path: Path) -> None:
     lines = ["# Scale: sampled unlearning on synthetic graphs (issue 12)", "",
              f"CPU {platform.processor() or platform.machine()}, torch {torch.__version__}, "
-             f"{'/'.join(str(t) for t in sorted({r.get('threads', 1) for r in rows}))} thread(s), device {args.device}; the machine's 2 cores were shared with another job, so every "
+             f"{'/'.join(str(t) for t in sorted({r.get('threads', 1) for r in rows}))} thread(s), device {args.device}; the machine's 2 cores were shared with one to three other jobs (benchmarks, a test run), so every "
              f"second is inflated. GCN 16-128-64, fanouts {args.fanouts} (neighbours per hop), sampled training "
              f"batch {args.train_batch} edges, unlearning retained batch {args.batch} edges; D2DGN / NegGrad+ / "
              f"gradient ascent / GNNDelete with their other defaults. Generator and protocol: `benchmarks/scale.py` "
