@@ -113,8 +113,9 @@ class Graph:
 
     def k_hop(self, seeds: torch.Tensor, num_hops: int) -> list[torch.Tensor]:
         """Boolean node masks of the 0..``num_hops``-hop neighbourhoods of ``seeds``, as
-        :func:`k_hop_nodes`, reading only the rows of each hop's new nodes (:meth:`out_edges`):
-        the cost grows with the neighbourhood, not the graph (beyond the ``num_nodes`` masks)."""
+        :func:`k_hop_nodes`, reading only the rows of each hop's new nodes (:meth:`out_edges`)
+        while they hold under a quarter of the edges, else one pass over them: the cost grows with
+        the neighbourhood, not the graph (beyond the ``num_nodes`` masks)."""
         mask = torch.zeros(self.num_nodes, dtype=torch.bool, device=self.device)
         mask[seeds.to(self.device).long()] = True
         frontier, masks = mask.clone(), [mask.clone()]

@@ -20,6 +20,10 @@ class EdgeUnlearningProblem:
         hop_masks: boolean node masks ``[0-hop, 1-hop, 2-hop]`` around the endpoints of
             :math:`D_f` (or ``hop_seeds``), computed on the undirected *original* training graph.
 
+    Keyword-only: ``base_graph`` (the training graph, default ``split.graph()``), ``hop_seeds``
+    (default D_f's endpoints) and ``forget_columns`` (D_f's columns of ``split.train_pos``, when
+    the caller already has them; default found by binary search).
+
     ``retain``, ``graph`` and ``hop_masks`` are built on first use, then kept (pass them to
     fix them instead). Each whole copy costs a pass over every training edge (0.8 s and
     ~1 GB at 10M edges, 29 s at 100M), which sampled steps never need: they sample the
@@ -30,10 +34,10 @@ class EdgeUnlearningProblem:
 
     def __init__(self, split, forget: torch.Tensor, retain: torch.Tensor | None = None, graph: Graph | None = None,
                  hop_masks: list[torch.Tensor] | None = None, *, base_graph: Graph | None = None,
-                 hop_seeds: torch.Tensor | None = None):
+                 hop_seeds: torch.Tensor | None = None, forget_columns: torch.Tensor | None = None):
         self.split, self.forget = split, forget
         self._retain, self._graph, self._hop_masks = retain, graph, hop_masks
-        self._base, self._hop_seeds, self._forget_columns = base_graph, hop_seeds, None
+        self._base, self._hop_seeds, self._forget_columns = base_graph, hop_seeds, forget_columns
         #: whether the retained edges and graph are "the training ones minus D_f" (built here)
         self.derived = retain is None and graph is None
 
@@ -123,7 +127,8 @@ class EdgeUnlearningProblem:
         move = lambda t: None if t is None else t.to(device)  # noqa: E731
         out = EdgeUnlearningProblem(self.split.to(device), self.forget.to(device), move(self._retain),
                                     move(self._graph), None if self._hop_masks is None else [move(m) for m in self._hop_masks],
-                                    base_graph=move(self._base), hop_seeds=move(self._hop_seeds))
+                                    base_graph=move(self._base), hop_seeds=move(self._hop_seeds),
+                                    forget_columns=move(self._forget_columns))
         out.derived = self.derived
         if hasattr(self, "deleted_nodes"):
             out.deleted_nodes = self.deleted_nodes.to(device)

@@ -100,8 +100,7 @@ class NodeDeletion(DeletionRequest):
             new_split.__dict__["_train_key_index"] = split.__dict__["_train_key_index"]
         # retained edges, graph and hop masks (around the deleted nodes) built when first used
         problem = EdgeUnlearningProblem(new_split, split.train_pos[:, incident], base_graph=split.graph(),
-                                        hop_seeds=nodes)
-        problem._forget_columns = incident
+                                        hop_seeds=nodes, forget_columns=incident)
         problem.deleted_nodes = nodes  # type: ignore[attr-defined]
         return problem
 

@@ -154,7 +154,7 @@ class GraphTask(UnlearningTask):
     def steps_per_epoch(self, over: str, batch_size: int | None) -> int:
         if over == "forget":
             return 1
-        n = self.ops.num_retained() if self.kind == "link" else self.data.retain_nodes.numel()
+        n = self.ops.num_retained()
         return 1 if batch_size is None else max(1, math.ceil(n / batch_size))
 
     def default_recipe(self):

@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch_geometric.data import Data
 
-from ..data.graph import EdgeKeyIndex, Graph, edge_keys, k_hop_nodes
+from ..data.graph import EdgeKeyIndex, Graph, edge_keys
 
 
 _EDGE_SETS = ("train_pos", "val_pos", "val_neg", "test_pos", "test_neg")
@@ -236,7 +236,7 @@ def sample_forget_edges(split: LinkSplit, fraction: float = 0.05, setting: str =
         priority = torch.zeros(train.size(1), dtype=torch.long)
     else:
         seeds = torch.unique(split.test_pos.cpu().flatten())
-        masks = k_hop_nodes(split.graph().edge_index.cpu(), seeds, num_hops, split.num_nodes)
+        masks = [m.cpu() for m in split.graph().k_hop(seeds, num_hops)]
         inside = torch.stack([m[train[0]] & m[train[1]] for m in masks])  # [hops+1, E]
         # "out": number of hop levels the edge lies outside of (num_hops+1 = outside all);
         # "in": 1 when inside the num_hops subgraph
