@@ -29,7 +29,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import seed_completeness  # noqa: E402
+from _common import defaults_note, seed_completeness, shipped_defaults  # noqa: E402
 from graph_unlearn import (GNN, EdgeDeletion, NodeDeletion, TrainConfig, load_dataset, random_node_split,  # noqa: E402
                            sample_forget_edges, sample_forget_nodes, split_edges, train_link_predictor,
                            train_node_classifier, unlearn_sequence)
@@ -47,6 +47,8 @@ EXTRA_SEED = 1000         # retrain_extra = Retrain(seed + EXTRA_SEED), as in gr
 DEFAULT_METHODS = {"edges": "utu,gnndelete,d2dgn,d2dgn:retain_weight=0.9,d2dgn:retain_weight=0.97",
                    "nodes": "utu,gnndelete,d2dgn,d2dgn:retain_weight=0.9,d2dgn:retain_weight=0.99,"
                             "d2dgn:retain_scope=all"}
+#: whose shipped D2DGN / GNNDelete defaults each task runs with (recorded in every seed's result)
+DEFAULTS_TASK = {"edges": "link", "nodes": "node"}
 ORIGINAL = "utu"              # the untouched original served on the current retained data
 ORIGINAL_FULL = "original"    # the untouched original served on the original data
 REFERENCES = ("retrain", "retrain_extra", ORIGINAL_FULL)
@@ -140,7 +142,8 @@ def run(task: str, methods, seed: int) -> dict:
         requests = [NodeDeletion(c) for c in _chunks(pool, STEPS, 0)]
         key, fkey = "test_acc", "forget_acc"
     evaluate, cumulative = _cumulative_evaluator(task, split, requests, seed)
-    out = {"key": key, "forget_key": fkey, "seed": seed, "request_size": len(requests[0]), "methods": {}}
+    out = {"key": key, "forget_key": fkey, "seed": seed, "request_size": len(requests[0]), "methods": {},
+           "defaults": shipped_defaults(DEFAULTS_TASK[task])}
     reference_rows = None
     for name in methods:
         t0 = time.perf_counter()
@@ -336,6 +339,13 @@ def write_markdown(results: dict, plots: bool = True, meta: dict | None = None, 
         names = [n for n in _names(per_seed) if n != ORIGINAL_FULL]
         has_cum = all("cum_forget" in r["methods"]["retrain"][0] for r in per_seed)
         parts += [f"## {task}: after step {STEPS}", ""]
+        ran = [r.get("defaults") for r in per_seed]
+        if any(d is None for d in ran):
+            parts += [f"> The {task} seeds' results do not record the D2DGN / GNNDelete defaults they ran with "
+                      "(run before the benchmark recorded them).", ""]
+        else:
+            parts += [n for d in {json.dumps(d, sort_keys=True) for d in ran}
+                      for n in defaults_note(json.loads(d), DEFAULTS_TASK[task], f"tune_{DEFAULTS_TASK[task]}_defaults.md")]
         if has_cum:
             table, verdicts = final_table(per_seed, key, fkey)
             parts += table + [""]

@@ -35,16 +35,20 @@ QUICK_OPTIONS = {"gnndelete": {"steps": 20}, "neggrad_plus": {"steps": 20}}
 YARDSTICK_RETRAINS = 3
 
 
-def training_recipe(dataset: str, conv: str, config: TrainConfig, quick: bool, holdout: str | None = None) -> dict:
-    """What determines the original model besides the seed: dataset, encoder, the training
-    recipe (``TrainConfig`` less its seed, which the seed replaces), ``quick``, the library version
-    and, when a matched holdout was withheld from training, which one (``holdout``)."""
+def training_recipe(dataset: str, conv: str, config: TrainConfig, quick: bool, holdout: str | None = None,
+                    model_options: dict | None = None) -> dict:
+    """What determines the original model besides the seed: dataset, encoder (and its
+    ``model_options``, when any), the training recipe (``TrainConfig`` less its seed, which the
+    seed replaces), ``quick``, the library version and, when a matched holdout was withheld from
+    training, which one (``holdout``)."""
     from . import __version__
 
     out = {"dataset": dataset, "conv": conv, "quick": bool(quick), "version": __version__,
            "train_config": {k: v for k, v in sorted(config.__dict__.items()) if k != "seed"}}
     if holdout:
         out["holdout"] = holdout
+    if model_options:
+        out["model_options"] = dict(sorted(model_options.items()))
     return out
 
 
@@ -67,11 +71,11 @@ def merge_yardstick(per_method: dict, rows: dict, extra_row: dict) -> None:
 
 
 def checkpoint_path(checkpoint_dir: str | Path, dataset: str, conv: str, seed: int, config: TrainConfig,
-                    quick: bool, holdout: str | None = None) -> Path:
+                    quick: bool, holdout: str | None = None, model_options: dict | None = None) -> Path:
     """``<dir>/<dataset>-<conv>-seed<seed>-v<version>-<recipe hash>.pt``: a checkpoint is reused
     only by a run with the same recipe and library version (a ``--quick`` original never serves
     a full run)."""
-    recipe = training_recipe(dataset, conv, config, quick, holdout)
+    recipe = training_recipe(dataset, conv, config, quick, holdout, model_options)
     digest = hashlib.sha256(json.dumps(recipe, sort_keys=True, default=str).encode()).hexdigest()[:12]
     return Path(checkpoint_dir) / f"{dataset}-{conv}-seed{seed}-v{recipe['version']}-{digest}.pt"
 
@@ -81,7 +85,8 @@ def _plain_numbers(info: dict) -> dict:
 
 
 def train_original(split, conv: str, seed: int, config: TrainConfig, device, checkpoint: Path | None = None,
-                   progress: bool = False, recipe: dict | None = None) -> tuple[GNN, dict]:
+                   progress: bool = False, recipe: dict | None = None,
+                   model_options: dict | None = None) -> tuple[GNN, dict]:
     """Train (or load from ``checkpoint``) the original link predictor for one seed. The
     training info (epochs, best validation AUROC, seconds) is stored with the checkpoint and
     returned on reuse, with ``loaded`` = the checkpoint's path. The weights are initialised from
@@ -93,7 +98,7 @@ def train_original(split, conv: str, seed: int, config: TrainConfig, device, che
         info["loaded"] = str(checkpoint)
         return model, info
     with seeded_rng(seed, device):
-        model = GNN(conv, split.num_features, num_nodes=split.num_nodes).to(device)
+        model = GNN(conv, split.num_features, num_nodes=split.num_nodes, **(model_options or {})).to(device)
         with RunMonitor(device) as mon:
             info = train_link_predictor(model, split.x, split.graph(), split.train_pos, split.val_pos, split.val_neg,
                                         TrainConfig(**{**config.__dict__, "seed": seed}), progress=progress,
@@ -122,6 +127,24 @@ def check_run_options(fraction: float, seeds, checkpoint_dir=None) -> list[int]:
     return [int(s) for s in seeds]
 
 
+def check_model_options(conv: str, model_options: dict | None) -> dict:
+    """``model_options`` as a dict, refused before any work when :class:`GNN` would not take
+    them (an unknown keyword, a keyword the runner sets itself, a bad value)."""
+    import inspect
+
+    if model_options is None:
+        return {}
+    if not isinstance(model_options, dict):
+        raise ValueError(f"model_options must be a dict of GNN keywords, got {type(model_options).__name__}")
+    allowed = set(inspect.signature(GNN).parameters) - {"conv", "in_channels", "num_nodes"}
+    unknown = sorted(set(model_options) - allowed)
+    if unknown:
+        raise ValueError(f"model_options {unknown} are not GNN keywords the runner leaves open; "
+                         f"choose from {sorted(allowed)}")
+    GNN(conv, 1, **model_options)   # a bad conv or value fails here, on a tiny model
+    return dict(model_options)
+
+
 def run_methods(methods, original, data, request, options: dict, config: TrainConfig, device, seed: int, bar,
                 method_params: dict | None = None, audit_dir: str | Path | None = None):
     """Unlearn ``request`` with every method (retrain gets the training recipe); returns
@@ -147,7 +170,7 @@ def run_edge_experiment(dataset: str, conv: str = "gcn", fraction: float = 0.05,
                         method_options: dict | None = None, train_config: TrainConfig | None = None,
                         checkpoint_dir: str | None = None, progress: bool = True,
                         audit_dir: str | None = None, holdout: bool = False,
-                        retrains: int = YARDSTICK_RETRAINS) -> dict:
+                        retrains: int = YARDSTICK_RETRAINS, model_options: dict | None = None) -> dict:
     """Run the comparison and return the report dictionary (means over seeds, ``*_std``).
 
     ``retrain`` is always run (it is the reference of every gap) even when not listed. The
@@ -158,7 +181,8 @@ def run_edge_experiment(dataset: str, conv: str = "gcn", fraction: float = 0.05,
     holdout drawn with the forget set is withheld from every training, ``retrains - 1`` more
     retrain seeds are run, and every row gets ``holdout_auc``, ``dist_mean_abs_z`` and their
     ``completeness_*`` (its ``original`` row then scores the original on its training graph),
-    with a ``retrain_extra`` row (the noise floor).
+    with a ``retrain_extra`` row (the noise floor). ``model_options``: keywords of
+    :class:`~graph_unlearn.models.GNN` besides ``conv`` (e.g. ``{"mlp_norm": "batch"}``).
     """
     device = resolve_device(device)
     if setting not in ("out", "in", "random"):
@@ -175,6 +199,7 @@ def run_edge_experiment(dataset: str, conv: str = "gcn", fraction: float = 0.05,
     options = {k: dict(v) for k, v in (QUICK_OPTIONS if quick else {}).items()}
     for k, v in (method_options or {}).items():
         options.setdefault(k, {}).update(v)
+    model_options = check_model_options(conv, model_options)
     data = load_dataset(dataset, root=root)
     per_method: dict[str, list[dict]] = {m: [] for m in ["original", *methods]}
     method_params: dict[str, str] = {}
@@ -192,11 +217,13 @@ def run_edge_experiment(dataset: str, conv: str = "gcn", fraction: float = 0.05,
             if holdout:   # D_h withheld from every training, the original's included
                 split = withhold_holdout_edges(split, forget.holdout)
                 forget = forget.forget
-            ckpt = (checkpoint_path(checkpoint_dir, dataset, conv, seed, config, quick, variant)
+            ckpt = (checkpoint_path(checkpoint_dir, dataset, conv, seed, config, quick, variant, model_options)
                     if checkpoint_dir else None)
             bar.set_postfix_str(f"seed {seed}: original")
             original, info = train_original(split, conv, seed, config, device, ckpt, progress=False,
-                                            recipe=training_recipe(dataset, conv, config, quick, variant))
+                                            recipe=training_recipe(dataset, conv, config, quick, variant,
+                                                                   model_options),
+                                            model_options=model_options)
             originals.append(info)
             bar.update(1)
             request = EdgeDeletion.from_edge_index(forget)
@@ -218,6 +245,7 @@ def run_edge_experiment(dataset: str, conv: str = "gcn", fraction: float = 0.05,
     report = {
         "dataset": dataset, "model": conv, "fraction": fraction, "setting": setting, "seeds": seeds,
         "device": str(device), "quick": quick, "num_forget_edges": int(forget.size(1)), "holdout": holdout,
+        "model_options": dict(model_options or {}),
         "retrains": retrains if holdout else 1,
         "setting_fraction": float(getattr(forget, "setting_fraction", 1.0)),
         "train_config": config.__dict__, "method_options": options, "method_params": method_params,

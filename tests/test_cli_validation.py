@@ -286,3 +286,13 @@ def test_no_progress_hides_the_progress_lines(capsys, monkeypatch):
             cli_main(["general", "--quick", *flags])
         seen[-1]("a progress line")
     assert capsys.readouterr().err == "a progress line\n"      # printed once: without --no-progress
+
+
+@pytest.mark.parametrize("bad, match", [({"bogus": 1}, "not GNN keywords"), ({"num_nodes": 3}, "not GNN keywords"),
+                                        ({"mlp_norm": "batch"}, "GIN's MLP"), ([("mlp_norm", "batch")], "a dict")])
+def test_edge_runner_refuses_bad_model_options_before_loading_anything(monkeypatch, bad, match):
+    import graph_unlearn.experiments as ex
+
+    monkeypatch.setattr(ex, "load_dataset", lambda *a, **k: pytest.fail("the dataset was loaded"))
+    with pytest.raises(ValueError, match=match):
+        ex.run_edge_experiment("Cora", "gcn", model_options=bad, progress=False)
