@@ -25,6 +25,8 @@ found nothing eligible that forgot users (see the report). SGD is left out: its 
 learning rate differs by 100x across the three models (``rec_unlearning_*.json``, key "tuning"),
 so no SGD setting is safe on a user's own model; Adam's per-coordinate steps are scale-free. The
 previous defaults (Adam lr 1e-3, forget_weight 0.5, 30 steps) are in the grid and scored the same way.
+On users and items the grid also holds ``RESET_GRID`` (MMRecUn's ``reset_deleted``), added after the
+users cliff; ``--kinds users,items`` reruns those kinds and keeps the others' stored tuning.
 """
 from __future__ import annotations
 
@@ -58,11 +60,26 @@ ADAM_GRID = ([PREVIOUS] + [dict(forget_weight=fw, lr=lr, steps=steps, **_FIXED)
              + [dict(forget_weight=1.0, lr=lr, steps=300, **_FIXED) for lr in (3e-3, 1e-2)]
              + [dict(forget_weight=fw, lr=lr, steps=steps, **_FIXED)
                 for fw in (0.1, 0.25) for lr in (3e-3, 1e-2) for steps in (100, 300)])
-KEYS = ("forget_weight", "lr", "steps")   # what the grid varies (the rest is _FIXED)
+#: the kinds whose deleted elements own parameter rows (MMRecUn's ``reset_deleted``)
+RESET_KINDS = ("users", "items")
+#: added on these kinds only, after the users cliff (see the report): reset the deleted rows to a
+#: fresh initialisation, hold them there, and let the loss move only what they share
+RESET_GRID = [dict(forget_weight=fw, lr=lr, steps=steps, reset_deleted=True, **_FIXED)
+              for fw in (0.0, 0.1, 0.25) for lr in (1e-3, 3e-3) for steps in (30, 100)]
+KEYS = ("forget_weight", "lr", "steps", "reset_deleted")   # what the grid varies (the rest is _FIXED)
+
+
+def grid_for(kind: str) -> list[dict]:
+    return ADAM_GRID + (RESET_GRID if kind in RESET_KINDS else [])
+
+
+def setting(opts: dict) -> dict:
+    """The grid's keys of ``opts`` (a setting stored before ``reset_deleted`` existed: False)."""
+    return {k: bool(opts.get(k)) if k == "reset_deleted" else opts.get(k) for k in KEYS}
 
 
 def short(opts: dict) -> str:
-    return ", ".join(f"{k} {opts[k]:g}" for k in KEYS)
+    return ", ".join(f"{k} {opts[k]:g}" for k in KEYS[:3]) + (", reset_deleted" if opts.get("reset_deleted") else "")
 
 
 def reference(model, data, kind: str, request, hold) -> dict:
@@ -81,12 +98,12 @@ def choose(kind: str, per_model: dict) -> dict:
     """Mean cost per grid setting over the models; the lowest among those eligible on every model."""
     models = list(per_model)
     rows = []
-    for g, opts in enumerate(ADAM_GRID):
+    for g, opts in enumerate(grid_for(kind)):
         cells = {m: per_model[m]["grid"][g] for m in models}
         ok = {m: c["valid_recall20"] is not None
               and c["valid_recall20"] >= MIN_VALID_SHARE * per_model[m]["original"]["valid_recall20"]
               for m, c in cells.items()}
-        rows.append({"setting": {k: opts[k] for k in KEYS}, "mean_cost": sum(c["cost"] for c in cells.values()) / len(cells),
+        rows.append({"setting": setting(opts), "mean_cost": sum(c["cost"] for c in cells.values()) / len(cells),
                      "eligible_on_every_model": all(ok.values()), "previous_defaults": opts == PREVIOUS})
     eligible = [r for r in rows if r["eligible_on_every_model"]]
     key = lambda r: (r["mean_cost"], r["setting"]["steps"], r["setting"]["forget_weight"], r["setting"]["lr"])  # noqa: E731
@@ -101,14 +118,14 @@ def shipped_now() -> dict:
     """``MMRecUn.KIND_DEFAULTS`` as the code has them (the grid's keys only)."""
     from recsys.methods import MMRecUn
 
-    return {kind: {k: d.get(k) for k in KEYS} for kind, d in MMRecUn.KIND_DEFAULTS.items()}
+    return {kind: setting(d) for kind, d in MMRecUn.KIND_DEFAULTS.items()}
 
 
 def shipped_line(choice: dict) -> str:
     """Whether ``MMRecUn.KIND_DEFAULTS`` (read from the code, not typed in) are the chosen settings."""
     now = shipped_now()
     ships = {kind: now.get(kind, {k: None for k in KEYS}) for kind in choice}
-    differ = [kind for kind, c in choice.items() if ships[kind] != c["chosen"]]
+    differ = [kind for kind, c in choice.items() if ships[kind] != setting(c["chosen"])]
     return ("**Shipped.** `MMRecUn.KIND_DEFAULTS` in `recsys/methods/mmrecun.py` are these settings." if not differ
             else f"**Not shipped** for {', '.join(differ)}: `MMRecUn.KIND_DEFAULTS` = {ships}.")
 
@@ -143,7 +160,7 @@ def write_md(report: dict) -> None:
              "term counts (and LightGCN, which uses no modality, is not in its mean).", "",
              f"Choice per kind: the lowest **mean cost over the models** among the settings that keep "
              f"{report['min_valid_share']:.0%} of the original's validation R@20 on **every** model; ties go to fewer "
-             "steps. Grid (27 settings): Adam, retain_weight 1, reg 1e-4, batch 2048; lr in {1e-4, 5e-4, 2e-3, 1e-2} x "
+             "steps. Grid (27 settings; 39 on users and items): Adam, retain_weight 1, reg 1e-4, batch 2048; lr in {1e-4, 5e-4, 2e-3, 1e-2} x "
              "forget_weight in {1, 4} x steps in {30, 100}; forget_weight 1 with lr in {3e-3, 1e-2} at 300 steps; "
              "forget_weight in {0.1, 0.25} x lr in {3e-3, 1e-2} x steps in {100, 300}; and the previous defaults (lr "
              "1e-3, forget_weight 0.5, 30 steps). The grid grew twice, each time run on these tuning requests only: "
@@ -151,7 +168,11 @@ def write_md(report: dict) -> None:
              "forgot users while keeping 95% on every model; longer runs (300 steps) and a small forget_weight (an "
              "Adam step moves a coordinate by about lr whatever its gradient's size, so a deleted user's own embedding, "
              "moved only by the forget loss, still moves, while shared item parameters follow mostly the retain loss) "
-             "were added, and lr 1e-4 for the kinds where nothing was eligible. Every setting tried is in the tables. "
+             "were added, and lr 1e-4 for the kinds where nothing was eligible. A third growth, on users and items "
+             "only, after the users cliff (every setting either left the attack near 1 on one model or drove it to 0 "
+             "on another): `reset_deleted` (the deleted users' or items' own rows set to a fresh initialisation and "
+             "held there, where a retrain leaves them; the loss moves only what they share) x forget_weight in "
+             "{0, 0.1, 0.25} x lr in {1e-3, 3e-3} x steps in {30, 100}. Every setting tried is in the tables. "
              "SGD is not in the grid: its good lr differs by 100x across the three models (`rec_unlearning_*.json`, "
              "key \"tuning\": LightGCN wants lr 30 for users, VBPR diverges there), so no SGD setting is safe on a "
              "user's own model.", "",
@@ -184,8 +205,9 @@ def write_md(report: dict) -> None:
         for g in order:
             r = c["rows"][g]
             name = short(r["setting"]) + (" (previous defaults)" if r["previous_defaults"] else "") \
-                + (" (shipped before this tuning)" if before and r["setting"] == before
-                   and before != c["chosen"] else "") + (" **chosen**" if r["setting"] == c["chosen"] else "")
+                + (" (shipped before this tuning)" if before and setting(r["setting"]) == setting(before)
+                   and setting(before) != setting(c["chosen"]) else "") \
+                + (" **chosen**" if setting(r["setting"]) == setting(c["chosen"]) else "")
             cells = [per_model[m]["grid"][g] for m in models]
             lines.append(f"| {name} | " + " | ".join(
                 f"{fmt(x['valid_recall20'])} / {fmt(x['tuning_forget_recall20'])}{auc(x)} / {x['cost']:.3f}"
@@ -213,7 +235,8 @@ def main():
     stored = json.loads(saved.read_text()) if saved.exists() else {}
     report = {"env": f"{platform.node() or 'cpu'} ({platform.machine()}), torch {torch.__version__}, 1 thread, cpu",
               "train": TRAIN, "fraction": FRACTION, "tuning_seed": TUNING_SEED, "min_valid_share": MIN_VALID_SHARE,
-              "grid": ADAM_GRID, "previous_defaults": PREVIOUS, "originals": {}, "kinds": {k: {} for k in kinds},
+              "grid": ADAM_GRID, "reset_grid": {"kinds": RESET_KINDS, "settings": RESET_GRID},
+              "previous_defaults": PREVIOUS, "originals": {}, "kinds": {k: {} for k in kinds},
               "cost": {k: ("validation only" if k == "modality" else "recall" if args.no_holdout else "attack")
                        for k in kinds},
               "shipped_before": shipped_now()}
@@ -236,7 +259,7 @@ def main():
                                                                               "best_valid_recall20")}
             if kind == "modality" and not getattr(model, "names", None):
                 continue
-            _, grid = tune_mmrecun(model, run_data, kind, FRACTION, grid=ADAM_GRID, seed=TUNING_SEED,
+            _, grid = tune_mmrecun(model, run_data, kind, FRACTION, grid=grid_for(kind), seed=TUNING_SEED,
                                    log=lambda *a: None, request=request, holdout=hold)
             report["kinds"][kind][model_name] = {"original": reference(model, run_data, kind, request, hold),
                                                  "grid": grid, "seconds": time.time() - t}
@@ -244,6 +267,7 @@ def main():
                   flush=True)
     report["choice"] = {kind: choose(kind, per_model) for kind, per_model in report["kinds"].items() if per_model}
     report["seconds"] = time.time() - t0
+    report["originals"].update({k: v for k, v in stored.get("originals", {}).items() if k.split("/")[-1] not in kinds})
     for kind in stored.get("kinds", {}):   # kinds not run again keep their stored tuning
         if kind not in report["kinds"]:
             report["kinds"][kind] = stored["kinds"][kind]

@@ -143,6 +143,27 @@ class RecTask(UnlearningTask):
         return new, hist["epochs"], {"best_epoch": hist["best_epoch"], "valid_recall20": hist["best_valid_recall20"],
                                      "recipe": f"library {config}"}
 
+    @torch.no_grad()
+    def reset_deleted_rows(self, model, seed: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Set the parameter rows that only the deleted users (items) own to a fresh
+        initialisation (``model.fresh(seed)``), in place; returns the ``(table, rows)`` pairs. A
+        retrained model never updates them (no batch holds a deleted user; a deleted item is never
+        a positive nor, being removed, a negative), so this is where retraining leaves them. The
+        seed must not be the original's: its users were pulled towards the items' *initial*
+        vectors, so the original's initial rows are not independent of the trained ones."""
+        kind = getattr(self.request, "kind", None)
+        if kind not in ("users", "items"):
+            raise ValueError(f"reset_deleted applies to user and item deletions, not to a {kind!r} request")
+        ids = (self.request.users if kind == "users" else self.request.items).long()
+        users, items = (ids, ids[:0]) if kind == "users" else (ids[:0], ids)
+        fresh = model.fresh(seed)
+        owned = []
+        for (table, rows), (init, _) in zip(model.owned_parameters(users, items), fresh.owned_parameters(users, items)):
+            rows = rows.to(table.device)
+            table[rows] = init[rows.to(init.device)].to(table.device)
+            owned.append((table, rows))
+        return owned
+
     def forget_outputs(self, model):
         """Scores of the forgotten interactions on the retained graph (None when there are none)."""
         if not self.num_forget:

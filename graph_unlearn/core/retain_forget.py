@@ -12,6 +12,7 @@ gradient ascent, unbounded: NegGrad+) or the same loss with positives and negati
 """
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Callable, Iterable
 
@@ -144,6 +145,21 @@ class RetainForgetUnlearner:
         spe = task.steps_per_epoch(self.over, opts["batch_size"])
         steps = opts["steps"] if opts["steps"] is not None else opts["epochs"] * spe
         student = clone_model(task.model, self.device).train()
+        with self.prepared(student, task, opts) as prepared:
+            history = self._steps(student, task, opts, steps)
+        last = history[-1] if history else {}
+        opts["steps"] = steps
+        return student, math.ceil(steps / spe), {"options": opts, "final_retain_loss": last.get("retain"),
+                                                  "final_forget_loss": last.get("forget"), **prepared}
+
+    @contextlib.contextmanager
+    def prepared(self, student, task, opts: dict):
+        """Change the student (the original's copy) before the first step and undo any hooks
+        after the last; yields what goes into ``result.extra``. Nothing here; MMRecUn resets the
+        deleted users' or items' own rows and holds them there."""
+        yield {}
+
+    def _steps(self, student, task, opts: dict, steps: int) -> list[dict]:
         losses = task.loss_stream(self.generator(), opts["batch_size"])
         w_r, w_f, reg = opts["retain_weight"], opts["forget_weight"], opts["reg"]
         swap = self.reverse == "swap"
@@ -160,13 +176,9 @@ class RetainForgetUnlearner:
         def regulariser():
             return reg * penalty["last"]
 
-        history = retain_forget_steps(student.parameters(), step_losses, steps=steps, retain_weight=w_r,
-                                      forget_weight=w_f, lr=opts["lr"], optimizer=getattr(self, "optimizer", "adam"),
-                                      regulariser=regulariser if reg else None, progress=self.progress(steps))
-        last = history[-1] if history else {}
-        opts["steps"] = steps
-        return student, math.ceil(steps / spe), {"options": opts, "final_retain_loss": last.get("retain"),
-                                                  "final_forget_loss": last.get("forget")}
+        return retain_forget_steps(student.parameters(), step_losses, steps=steps, retain_weight=w_r,
+                                   forget_weight=w_f, lr=opts["lr"], optimizer=getattr(self, "optimizer", "adam"),
+                                   regulariser=regulariser if reg else None, progress=self.progress(steps))
 
 
 def convex_weights(owner, retain_weight: float | None, forget_weight: float | None,

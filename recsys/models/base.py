@@ -46,6 +46,11 @@ class RecModel(nn.Module):
     def batch_parameters(self, users, pos, neg):  # pragma: no cover
         raise NotImplementedError
 
+    def owned_parameters(self, users: torch.Tensor, items: torch.Tensor):
+        """``(table, rows)`` pairs of the parameters that belong to ``users`` and ``items`` alone
+        (their ego embeddings; a model with more per-item tables, e.g. VBPR's bias, adds them)."""
+        return self.batch_parameters(users, items, items[:0])
+
     def extra_repr(self) -> str:
         return ", ".join(f"{k}={v}" for k, v in self.config.items() if not isinstance(v, dict))
 

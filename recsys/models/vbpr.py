@@ -46,3 +46,6 @@ class VBPR(RecModel):
     def batch_parameters(self, users, pos, neg):
         w = self.item_emb.weight
         return [(self.user_emb.weight, users), (w, pos), (w, neg)]
+
+    def owned_parameters(self, users, items):
+        return super().owned_parameters(users, items) + [(self.item_bias.weight, items)]
