@@ -272,4 +272,4 @@ def tune_mmrecun(model, data: InteractionData, kind: str, fraction: float, grid=
             f"{ev.get('forget_recall20', float('nan')):.4f} holdout AUC {auc if auc is not None else float('nan'):.3f} "
             f"cost {cost:.3f}")
     best = choose_setting(rows, base_valid)
-    return {k: best[k] for k in set().union(*grid) if k in best}, rows
+    return {k: best[k] for k in dict.fromkeys(k for opts in grid for k in opts) if k in best}, rows
