@@ -228,7 +228,8 @@ def one_pass(row: dict) -> float:
 
 #: D2DGN link settings earlier rows ran with, by (retain weight, lr)
 KNOWN_SETTINGS = {(0.5, 1e-3): "the paper's, the earlier default",
-                  (0.7, 5e-3): "the setting the library-encoders-only tuning chose"}
+                  (0.7, 5e-3): "the setting the library-encoders-only tuning chose",
+                  (0.9, 2e-3): "the four-family tuning's choice, before the ogbl-ddi family"}
 
 
 def defaults_note(rows: list[dict]) -> list[str]:
