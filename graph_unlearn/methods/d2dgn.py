@@ -40,22 +40,22 @@ Args:
     retain_weight, forget_weight: :math:`\alpha` and :math:`1-\alpha` (one given, the other is
         1 minus it); temperature: :math:`\tau`; steps: optimiser steps; lr: Adam learning rate.
         ``None`` (default) takes the task's default
-        (:data:`TASK_DEFAULTS`): link prediction :math:`\alpha=0.9`, :math:`\tau=4`, 10 steps at
-        lr 5e-3, chosen by completeness and utility together over five families of tuning requests
+        (:data:`TASK_DEFAULTS`): link prediction :math:`\alpha=0.9`, :math:`\tau=4`, 10 steps at lr
+        5e-3, chosen by completeness and utility together over five families of tuning requests
         (``benchmarks/results/tune_link_defaults.md``: the library's GCN/GAT/GIN/GraphSAGE on Cora
         and CiteSeer; PyG's own four encoders trained by a user's loop, on "out" and on random
         requests; a 1M-edge graph with sampled steps; ogbl-ddi's dense graph): mean score 0.480,
         level with lr 2e-3 (0.480: lr 5e-3 forgets more on the library's models, 0.50 against 0.37,
         and less on PyG's tutorial encoders, 0.73 against 0.84), against 0.270 for the paper's
         :math:`\alpha=0.5` at lr 1e-3, which loses 0.16 validation AUROC on ogbl-ddi; lower
-        :math:`\alpha` forgets more on Cora but costs ogbl-ddi up to 0.4 AUROC; node
-        classification :math:`\alpha=0.97`, :math:`\tau=4`, 10 steps at lr 1e-3, chosen by the forgetting yardstick and validation accuracy together on
-        node-deletion tuning requests (the library's GCN/GAT/GIN on Cora and CiteSeer, PyG's own
-        encoders trained by a user's loop; ``benchmarks/results/tune_node_defaults.md``): mean
-        cost 0.91, barely under doing nothing's 0.96 (a further retrain seed: 0.61; above 1 on the
-        user-trained encoders, whose forgotten nodes it moves away from the retrains' scores), and
-        1.78 for the earlier lr 3e-3 (chosen against retrain's accuracy alone,
-        ``d2dgn_node_options.md``), which over-forgets.
+        :math:`\alpha` forgets more on Cora but costs ogbl-ddi up to 0.4 AUROC; node classification
+        :math:`\alpha=0.97`, :math:`\tau=4`, 10 steps at lr 1e-3, chosen by the forgetting yardstick
+        and validation accuracy together on node-deletion tuning requests (the library's GCN/GAT/GIN
+        on Cora and CiteSeer, PyG's own encoders trained by a user's loop;
+        ``benchmarks/results/tune_node_defaults.md``): mean cost 0.91, barely under doing nothing's
+        0.96 (a further retrain seed: 0.61; above 1 on the user-trained encoders, whose forgotten
+        nodes it moves away from the retrains' scores), and 1.78 for the earlier lr 3e-3 (chosen
+        against retrain's accuracy alone, ``d2dgn_node_options.md``), which over-forgets.
         The options that ran are in ``result.extra["options"]``.
     feature_weight: :math:`\lambda`, weight of the embedding MSE (default 0.0). On dense
         graphs (ogbl-ddi) the deleted edges touch nearly every node, and an embedding term

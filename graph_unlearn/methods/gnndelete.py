@@ -23,17 +23,17 @@ Args:
         :math:`1-\alpha`); one given, the other is 1 minus it.
     steps: optimiser steps (the official code's epochs, one full-graph step each).
     lr: Adam learning rate (weight decay 0 as official).
-    ``None`` takes the task's default (:data:`TASK_DEFAULTS`): :math:`w_f = 0.5`, 50 steps; lr
-    1e-3 for links (the paper's), chosen by the completeness-and-utility tuning over five families
-    of tuning requests (``benchmarks/results/tune_link_defaults.md``: the library's encoders on
-    Cora and CiteSeer, PyG's own encoders trained by a user's loop, a 1M-edge graph with sampled
-    steps, ogbl-ddi's dense graph; mean score 0.270 against lr 5e-3's 0.260, which forgets more on
-    Cora and CiteSeer but loses 0.24 validation AUROC on ogbl-ddi, against lr 1e-3's 0.19); lr
-    1e-4 for nodes, chosen by the forgetting yardstick and validation accuracy together on node-deletion tuning requests (the library's
-    GCN/GAT/GIN on Cora and CiteSeer, PyG's own encoders trained by a user's loop;
-    ``benchmarks/results/tune_node_defaults.md``): mean cost 0.85, against 0.96 for doing nothing,
-    0.61 for a further retrain seed and 2.68 for the paper's lr 1e-3, which over-forgets (the
-    forgotten nodes' attack AUC 0.40 against retrain's 0.54).
+    ``None`` takes the task's default (:data:`TASK_DEFAULTS`): :math:`w_f = 0.5`, 50 steps; lr 1e-3
+    for links (the paper's), chosen by the completeness-and-utility tuning over five families of
+    tuning requests (``benchmarks/results/tune_link_defaults.md``: the library's encoders on Cora
+    and CiteSeer, PyG's own encoders trained by a user's loop, a 1M-edge graph with sampled steps,
+    ogbl-ddi's dense graph; mean score 0.270 against lr 5e-3's 0.260, which forgets more on Cora and
+    CiteSeer but loses 0.24 validation AUROC on ogbl-ddi, against lr 1e-3's 0.19); lr 1e-4 for
+    nodes, chosen by the forgetting yardstick and validation accuracy together on node-deletion
+    tuning requests (the library's GCN/GAT/GIN on Cora and CiteSeer, PyG's own encoders trained by a
+    user's loop; ``benchmarks/results/tune_node_defaults.md``): mean cost 0.85, against 0.96 for
+    doing nothing, 0.61 for a further retrain seed and 2.68 for the paper's lr 1e-3, which
+    over-forgets (the forgotten nodes' attack AUC 0.40 against retrain's 0.54).
     init: ``"identity"`` (default; the operator starts as a no-op) or ``"ones"``
         (the official ``ones / 1000``).
     layerwise: train each operator on its own layer's loss only (default True).
