@@ -27,7 +27,7 @@ Args:
     for links (the paper's), chosen by the completeness-and-utility tuning over five families of
     tuning requests (``benchmarks/results/tune_link_defaults.md``: the library's encoders on Cora
     and CiteSeer, PyG's own encoders trained by a user's loop, a 1M-edge graph with sampled steps,
-    ogbl-ddi's dense graph; mean score 0.270 against lr 5e-3's 0.260, which forgets more on Cora and
+    ogbl-ddi's dense graph; mean score 0.270 against lr 5e-3's 0.260, which scores higher on Cora and
     CiteSeer but loses 0.24 validation AUROC on ogbl-ddi, against lr 1e-3's 0.19); lr 1e-4 for
     nodes, chosen by the forgetting yardstick and validation accuracy together on node-deletion
     tuning requests (the library's GCN/GAT/GIN on Cora and CiteSeer, PyG's own encoders trained by a
